@@ -1,0 +1,145 @@
+"""QingCloud signature version 1: sign a request as the SDKs do, and verify one as a server does.
+
+Verification works on decoded pairs, never on raw bytes: a server parses the query or form body and
+re-canonicalises (the Python SDK's POST body encodes a space as ``+`` but signs it as ``%20``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from conformance import wire
+from conformance.errors import UsageError
+
+SIGNATURE_METHODS: tuple[str, ...] = ("HmacSHA256", "HmacSHA1")
+
+_DIGESTS: dict[str, Callable[..., Any]] = {"HmacSHA256": hashlib.sha256, "HmacSHA1": hashlib.sha1}
+_DEFAULT_METHOD = "HmacSHA256"  # what a request without signature_method is signed with
+_TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An API key pair; the secret stays out of ``repr`` so it never lands in a log or report."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+
+
+def format_time(moment: datetime) -> str:
+    """``YYYY-MM-DDThh:mm:ssZ`` in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    # Not strftime: glibc does not zero-pad %Y below year 1000.
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}Z"
+    )
+
+
+def parse_time(text: str) -> datetime | None:
+    """The inverse of ``format_time``: an aware UTC datetime, or None for malformed text."""
+    match = _TIME.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = (int(part) for part in match.groups())
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
+    except ValueError:  # month 13, February 30, hour 24…
+        return None
+
+
+def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
+    """Steps 1-4 of the wire sheet: without ``signature``, sorted by raw name, percent-encoded."""
+    # Sorting str by code point is the same order as sorting their UTF-8 bytes; the sort is stable,
+    # so repeated names keep the order they came in.
+    kept = sorted((pair for pair in pairs if pair[0] != "signature"), key=lambda pair: pair[0])
+    return "&".join(
+        f"{wire.percent_encode(name)}={wire.percent_encode(value)}" for name, value in kept
+    )
+
+
+def string_to_sign(verb: str, path: str, pairs: Iterable[tuple[str, str]]) -> str:
+    """``VERB\\nPATH\\ncanonical``, the path as requested (``/iaas/`` is not ``/iaas``)."""
+    return f"{verb}\n{path}\n{canonical_query(pairs)}"
+
+
+def signature(
+    pairs: Iterable[tuple[str, str]],
+    secret_access_key: str,
+    *,
+    verb: str = "GET",
+    path: str = "/iaas/",
+) -> str:
+    """The base64 HMAC of the string to sign, with the pairs' ``signature_method`` (HmacSHA256)."""
+    pairs = list(pairs)
+    method = _method_of(pairs)
+    if method not in _DIGESTS:
+        raise UsageError(
+            f"unknown signature_method {method!r}; use one of: {', '.join(SIGNATURE_METHODS)}"
+        )
+    message = string_to_sign(verb, path, pairs).encode("utf-8")
+    digest = hmac.new(secret_access_key.encode("utf-8"), message, _DIGESTS[method]).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def sign(
+    params: Mapping[str, Any] | Iterable[tuple[str, str]],
+    credentials: Credentials,
+    *,
+    verb: str = "GET",
+    path: str = "/iaas/",
+    now: datetime | None = None,
+    method: str = "HmacSHA256",
+) -> list[tuple[str, str]]:
+    """The request's pairs with the common auth parameters added and ``signature`` last.
+
+    ``params`` is a parameter dict (flattened with ``wire.encode``) or pairs. ``access_key_id``,
+    ``signature_method``, ``signature_version`` and ``time_stamp`` are added only when missing, so a
+    test can sign a request with a stale time stamp or another key id on purpose. Any signature
+    already there is dropped.
+    """
+    if method not in _DIGESTS:
+        raise UsageError(f"unknown method {method!r}; use one of: {', '.join(SIGNATURE_METHODS)}")
+    given = wire.encode(params) if isinstance(params, Mapping) else list(params)
+    pairs = [pair for pair in given if pair[0] != "signature"]
+    present = {name for name, _ in pairs}
+    defaults = (
+        ("access_key_id", credentials.access_key_id),
+        ("signature_method", method),
+        ("signature_version", "1"),
+        ("time_stamp", format_time(now or datetime.now(timezone.utc))),
+    )
+    pairs.extend(pair for pair in defaults if pair[0] not in present)
+    return [
+        *pairs,
+        ("signature", signature(pairs, credentials.secret_access_key, verb=verb, path=path)),
+    ]
+
+
+def verify(
+    pairs: Iterable[tuple[str, str]], secret_access_key: str, *, verb: str, path: str
+) -> bool:
+    """Whether decoded pairs carry exactly one signature, and it is right; never raises."""
+    pairs = list(pairs)
+    given = [value for name, value in pairs if name == "signature"]
+    if len(given) != 1 or _method_of(pairs) not in _DIGESTS:
+        return False
+    try:
+        expected = signature(pairs, secret_access_key, verb=verb, path=path)
+    except UnicodeEncodeError:  # a lone surrogate in a pair cannot be percent-encoded
+        return False
+    # Bytes, because compare_digest refuses str holding anything but ASCII.
+    return hmac.compare_digest(expected.encode("ascii"), given[0].encode("utf-8", "surrogatepass"))
+
+
+def _method_of(pairs: list[tuple[str, str]]) -> str:
+    # The first one, as wire.decode keeps the first of a duplicate.
+    return next((value for name, value in pairs if name == "signature_method"), _DEFAULT_METHOD)
