@@ -1,0 +1,53 @@
+"""Transport-neutral request and response values.
+
+The emulator handles them in-process, the HTTP server and the live target translate them to and from
+sockets, and cassettes store them: one shape for every target.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP request as a server sees it: ``query`` is the raw query string, without ``?``."""
+
+    method: str = "GET"
+    path: str = "/iaas/"
+    query: str = ""
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The decoded parameters: the query string for GET, the form body for POST, in order."""
+        raw = self.body.decode("utf-8", "replace") if self.method == "POST" else self.query
+        return parse_qsl(raw, keep_blank_values=True)
+
+
+@dataclass(frozen=True)
+class Response:
+    """An HTTP response: status, headers in order, the body as bytes."""
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
+
+    def header(self, name: str) -> str | None:
+        """The first header called ``name`` (case-insensitive), or None."""
+        lowered = name.lower()
+        return next((value for key, value in self.headers if key.lower() == lowered), None)
+
+    def json(self) -> Any:
+        """The body parsed as JSON (raises ``ValueError`` when it is not JSON)."""
+        return json.loads(self.body)
+
+
+def json_response(document: Any, status: int = 200) -> Response:
+    """A JSON response, encoded compactly as QingCloud does."""
+    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(status=status, body=body)

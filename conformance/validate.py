@@ -1,0 +1,560 @@
+"""The validation engine: what one response can show about its conformance, as Deviation values.
+
+``validate_response`` checks a body against the schemas, decodes and checks every embedded directive,
+and applies the rules a single response can be judged by (field consistency, paging bounds, filters).
+Rules that need several calls live with the suite; this module never raises on a bad body.
+
+Speed: a conformant response is the common case, so each document is first asked jsonschema-rs's
+yes/no question; only when the answer is no does python-jsonschema walk it again to explain where and
+why. See benchmarks/bench_validate.py for the figures behind that choice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeGuard
+
+import jsonschema
+
+from conformance import codes, schemas
+from conformance.deviation import Deviation, Profile
+from conformance.documented import Citation, parse_reference
+from conformance.rules import rule
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+# The default rule of a schema error, by the part of the document it is in and whether a field is
+# missing or malformed. A subschema's "x-rule" annotation names a more specific rule.
+_MISSING = {"response": "DCJ-RESP-003", "item": "DCJ-ITEM-001"}
+_MALFORMED = {"response": "DCJ-RESP-004", "item": "DCJ-ITEM-002"}
+_WHOLE_DOCUMENT_RULE = {
+    "directive": "DCJ-DIRECTIVE-003",
+    "error": "DCJ-ERROR-001",
+    "request": "DCJ-REQUEST-001",
+}
+
+Path = Sequence[str | int]
+
+
+def validate_response(
+    body: bytes | str | object,
+    request: Mapping[str, Any] | None = None,
+    *,
+    profile: Profile = Profile.DOCUMENTED,
+) -> list[Deviation]:
+    """Every deviation in one response body, in document order.
+
+    ``body`` as bytes or str is parsed as JSON; anything else is taken as already parsed. ``request``
+    is the decoded parameters it answered (``wire.decode(...).params``): with it, the paging and
+    filter rules and the zone can be checked too.
+    """
+    return list(iter_response_deviations(body, request, profile=profile))
+
+
+def iter_response_deviations(
+    body: bytes | str | object,
+    request: Mapping[str, Any] | None = None,
+    *,
+    profile: Profile = Profile.DOCUMENTED,
+) -> Iterator[Deviation]:
+    """``validate_response`` as a generator."""
+    document, problem = _parse(body)
+    if problem is not None:
+        yield problem
+        return
+    if not isinstance(document, dict):
+        yield _deviation(
+            "DCJ-RESP-001",
+            profile,
+            "",
+            "the body is JSON but not an object",
+            expected="a JSON object",
+            actual=type(document).__name__,
+        )
+        return
+    if is_error_body(document):
+        yield from _error_deviations(document, profile)
+    else:
+        yield from _success_deviations(
+            document, request or {}, profile, has_request=request is not None
+        )
+
+
+def validate_request(
+    params: Mapping[str, Any], *, profile: Profile = Profile.DOCUMENTED
+) -> list[Deviation]:
+    """How decoded request parameters depart from the documented request (for reports, never fatal)."""
+    if schemas.fast_validator("request").is_valid(dict(params)):
+        return []
+    return list(_schema_deviations("request", dict(params), profile))
+
+
+def is_error_body(document: Mapping[str, Any]) -> bool:
+    """A body is an API error when its ret_code is an integer other than 0."""
+    ret_code = document.get("ret_code")
+    return isinstance(ret_code, int) and not isinstance(ret_code, bool) and ret_code != 0
+
+
+def _parse(body: bytes | str | object) -> tuple[object, Deviation | None]:
+    if not isinstance(body, bytes | str):
+        return body, None
+    try:
+        return json.loads(body), None
+    except (ValueError, RecursionError) as error:
+        where = (
+            f" ({error.msg} at line {error.lineno}, column {error.colno})"
+            if isinstance(error, json.JSONDecodeError)
+            else ""
+        )
+        deviation = Deviation(
+            rule="DCJ-RESP-001",
+            severity=rule("DCJ-RESP-001").severity,
+            pointer="",
+            message=f"the body is not JSON{where}",
+            expected="a JSON object",
+            actual=_excerpt(body),
+            documented=rule("DCJ-RESP-001").documented,
+        )
+        return None, deviation
+
+
+# --- success responses ---------------------------------------------------------------------------
+
+
+def _success_deviations(
+    document: dict[str, Any], request: Mapping[str, Any], profile: Profile, *, has_request: bool
+) -> Iterator[Deviation]:
+    if not schemas.fast_validator("response").is_valid(document):
+        yield from _schema_deviations("response", document, profile)
+    jobs = document.get("job_set")
+    if not isinstance(jobs, list):
+        return
+    items = [(index, item) for index, item in enumerate(jobs) if isinstance(item, dict)]
+    yield from _undocumented_fields(items, profile)
+    zone = request.get("zone") if isinstance(request.get("zone"), str) else None
+    for index, item in items:
+        directive = yield from _directive(index, item, profile)
+        yield from _item_consistency(index, item, directive, zone, profile)
+    yield from _paging(document, jobs, request, profile, has_request=has_request)
+    yield from _filters(items, request, profile)
+
+
+def _undocumented_fields(
+    items: Iterable[tuple[int, dict[str, Any]]], profile: Profile
+) -> Iterator[Deviation]:
+    # Reported once per field name, not once per job: a server that adds a field adds it to every job.
+    documented = schemas.schema("job")["properties"].keys()
+    first_seen: dict[str, int] = {}
+    count: Counter[str] = Counter()
+    total = 0
+    for index, item in items:
+        total += 1
+        for name in item.keys() - documented:
+            first_seen.setdefault(name, index)
+            count[name] += 1
+    for name in sorted(first_seen):
+        yield _deviation(
+            "DCJ-ITEM-006",
+            profile,
+            f"/job_set/{first_seen[name]}/{_escape(name)}",
+            f"job field {name!r} is not documented (in {count[name]} of {total} jobs)",
+            expected=sorted(documented),
+            actual=name,
+        )
+
+
+def _directive(
+    index: int, item: Mapping[str, Any], profile: Profile
+) -> Generator[Deviation, None, dict[str, Any] | None]:
+    """Decode and check one item's directive; the generator's return value is the decoded object."""
+    text = item.get("directive")
+    if not isinstance(text, str):
+        return None  # missing or not a string: the schema has said so (DCJ-ITEM-001, DCJ-DIRECTIVE-001)
+    pointer = f"/job_set/{index}/directive"
+    try:
+        decoded = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        detail = (
+            f": {error.msg} at column {error.colno}"
+            if isinstance(error, json.JSONDecodeError)
+            else ""
+        )
+        yield _deviation(
+            "DCJ-DIRECTIVE-002",
+            profile,
+            pointer,
+            f"directive is not JSON{detail}",
+            expected="a JSON object in a string",
+            actual=_excerpt(text),
+        )
+        return None
+    if not schemas.fast_validator("directive").is_valid(decoded):
+        for deviation in _schema_deviations("directive", decoded, profile):
+            yield _nest(deviation, pointer)
+    return decoded if isinstance(decoded, dict) else None
+
+
+def _item_consistency(
+    index: int,
+    item: Mapping[str, Any],
+    directive: Mapping[str, Any] | None,
+    zone: str | None,
+    profile: Profile,
+) -> Iterator[Deviation]:
+    at = f"/job_set/{index}"
+    created, changed = _time(item.get("create_time")), _time(item.get("status_time"))
+    if created is not None and changed is not None and changed < created:
+        yield _deviation(
+            "DCJ-ITEM-007",
+            profile,
+            f"{at}/status_time",
+            "the status changed before the job was created",
+            expected=f">= {item['create_time']}",
+            actual=item["status_time"],
+        )
+    if directive is None:
+        return
+    action, job_action = directive.get("action"), item.get("job_action")
+    if isinstance(action, str) and isinstance(job_action, str) and action != job_action:
+        yield _deviation(
+            "DCJ-CONSIST-001",
+            profile,
+            f"{at}/job_action",
+            "job_action differs from the directive's action",
+            expected=action,
+            actual=job_action,
+        )
+    listed, declared = _words(item.get("resource_ids")), _strings(directive.get("resource_ids"))
+    if listed is not None and declared is not None and sorted(listed) != sorted(declared):
+        yield _deviation(
+            "DCJ-CONSIST-002",
+            profile,
+            f"{at}/resource_ids",
+            "resource_ids does not list the directive's resource_ids",
+            expected=" ".join(declared),
+            actual=item.get("resource_ids"),
+        )
+    resources = item.get("resources")
+    clusters = _strings(resources.get("clusters")) if isinstance(resources, dict) else None
+    directed = _strings(directive.get("clusters"))
+    if clusters is not None and directed is not None and sorted(clusters) != sorted(directed):
+        yield _deviation(
+            "DCJ-CONSIST-003",
+            profile,
+            f"{at}/resources/clusters",
+            "resources.clusters differs from the directive's clusters",
+            expected=directed,
+            actual=clusters,
+        )
+    if clusters is not None and listed is not None and not set(clusters) <= set(listed):
+        yield _deviation(
+            "DCJ-CONSIST-003",
+            profile,
+            f"{at}/resources/clusters",
+            "resources.clusters names a cluster that resource_ids does not",
+            expected=f"a subset of {listed}",
+            actual=clusters,
+        )
+    directed_zone = directive.get("zone")
+    if zone is not None and isinstance(directed_zone, str) and directed_zone != zone:
+        yield _deviation(
+            "DCJ-CONSIST-004",
+            profile,
+            f"{at}/directive",
+            "the directive is for another zone",
+            expected=zone,
+            actual=directed_zone,
+            inner_pointer="/zone",
+        )
+
+
+def _paging(
+    document: Mapping[str, Any],
+    jobs: list[Any],
+    request: Mapping[str, Any],
+    profile: Profile,
+    *,
+    has_request: bool,
+) -> Iterator[Deviation]:
+    returned = len(jobs)
+    if returned > MAX_LIMIT:
+        yield _deviation(
+            "DCJ-PAGE-001",
+            profile,
+            "/job_set",
+            f"the response holds {returned} jobs",
+            expected=f"at most {MAX_LIMIT}",
+            actual=returned,
+        )
+    limit = request.get("limit", DEFAULT_LIMIT) if has_request else None
+    if _is_int(limit) and 1 <= limit < returned and (limit < MAX_LIMIT or returned <= MAX_LIMIT):
+        yield _deviation(
+            "DCJ-PAGE-002",
+            profile,
+            "/job_set",
+            f"the response holds {returned} jobs for limit={limit}"
+            + ("" if "limit" in request else f" (no limit: the default is {DEFAULT_LIMIT})"),
+            expected=f"at most {limit}",
+            actual=returned,
+        )
+    total = document.get("total_count")
+    if _is_int(total) and total < returned:
+        yield _deviation(
+            "DCJ-PAGE-003",
+            profile,
+            "/total_count",
+            f"total_count is {total} but {returned} jobs were returned",
+            expected=f">= {returned}",
+            actual=total,
+        )
+
+
+def _filters(
+    items: list[tuple[int, dict[str, Any]]], request: Mapping[str, Any], profile: Profile
+) -> Iterator[Deviation]:
+    statuses, job_ids = _strings(request.get("status")), _strings(request.get("jobs"))
+    seen: dict[Any, int] = {}
+    for index, item in items:
+        status, job_id = item.get("status"), item.get("job_id")
+        if statuses and isinstance(status, str) and status not in statuses:
+            yield _deviation(
+                "DCJ-FILTER-001",
+                profile,
+                f"/job_set/{index}/status",
+                "a job with an unrequested status",
+                expected=statuses,
+                actual=status,
+            )
+        if job_ids and isinstance(job_id, str) and job_id not in job_ids:
+            yield _deviation(
+                "DCJ-FILTER-002",
+                profile,
+                f"/job_set/{index}/job_id",
+                "a job that was not requested",
+                expected=job_ids,
+                actual=job_id,
+            )
+        if isinstance(job_id, str):
+            if job_id in seen:
+                yield _deviation(
+                    "DCJ-FILTER-003",
+                    profile,
+                    f"/job_set/{index}/job_id",
+                    f"job {job_id} appears again (first at /job_set/{seen[job_id]})",
+                    expected="each job once",
+                    actual=job_id,
+                )
+            seen.setdefault(job_id, index)
+
+
+# --- error responses -----------------------------------------------------------------------------
+
+
+def _error_deviations(document: dict[str, Any], profile: Profile) -> Iterator[Deviation]:
+    if not schemas.fast_validator("error").is_valid(document):
+        yield from _schema_deviations("error", document, profile)
+    message, ret_code = document.get("message"), document["ret_code"]
+    token = codes.TOKENS.get(ret_code)
+    if (
+        token is not None
+        and isinstance(message, str)
+        and message
+        and not message.startswith(f"{token}, ")
+    ):
+        yield _deviation(
+            "DCJ-ERROR-002",
+            profile,
+            "/message",
+            f"an error with ret_code {ret_code} does not start with its token",
+            expected=f"{token}, …",
+            actual=message,
+        )
+
+
+# --- schema errors as deviations -----------------------------------------------------------------
+
+
+def _schema_deviations(name: str, instance: object, profile: Profile) -> Iterator[Deviation]:
+    errors = sorted(
+        schemas.validator(name).iter_errors(instance),
+        key=lambda e: [str(p) for p in e.absolute_path],
+    )
+    # One deviation per place: a value of the wrong type also fails its const/enum/pattern, which
+    # would only repeat the same news.
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    for error in errors:
+        path = tuple(error.absolute_path)
+        if error.validator != "type" and path in mistyped:
+            continue
+        if error.validator == "required":
+            present = error.instance.keys() if isinstance(error.instance, dict) else ()
+            for missing in (field for field in error.validator_value if field not in present):
+                yield _from_schema_error(name, error, (*path, missing), profile, missing=True)
+        else:
+            yield _from_schema_error(name, error, path, profile, missing=False)
+
+
+def _from_schema_error(
+    name: str, error: jsonschema.ValidationError, path: Path, profile: Profile, *, missing: bool
+) -> Deviation:
+    rule_id = _rule_of_schema_error(name, error, path, missing=missing)
+    message: str = f"{path[-1]!r} is missing" if missing else error.message
+    expected: object = f"a {path[-1]!r} field" if missing else _expected(error)
+    actual: object = None if missing else error.instance
+    return Deviation(
+        rule=rule_id,
+        severity=rule(rule_id).severity_in(profile),
+        pointer=_pointer(path),
+        message=message if len(message) <= 300 else message[:299] + "…",
+        expected=expected,
+        actual=_sample(actual),
+        documented=_citation_along(name, path) or rule(rule_id).documented,
+    )
+
+
+def _rule_of_schema_error(
+    name: str, error: jsonschema.ValidationError, path: Path, *, missing: bool
+) -> str:
+    if name in _WHOLE_DOCUMENT_RULE:
+        return _WHOLE_DOCUMENT_RULE[name]
+    part = "item" if len(path) >= 2 and path[0] == "job_set" else "response"
+    if missing:
+        return _MISSING[part]
+    named = error.schema.get("x-rule") if isinstance(error.schema, dict) else None
+    return named if isinstance(named, str) else _MALFORMED[part]
+
+
+def _expected(error: jsonschema.ValidationError) -> object:
+    value = error.validator_value
+    if error.validator == "type":
+        return f"type {value}"
+    if error.validator in {"enum", "const"}:
+        return value
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if error.validator in {"pattern", "format"} and isinstance(description, str):
+        return description
+    if error.validator == "not":
+        return f"not {json.dumps(value)}"
+    return f"{error.validator}: {value}"
+
+
+def _citation_along(name: str, path: Path) -> Citation | None:
+    """The deepest ``$comment`` citation on the way from the schema root down ``path``."""
+    node: Any = schemas.schema(name)
+    root = node
+    found = _comment_citation(node)
+    for key in path:
+        node, root = _resolve(node, root)
+        node = node.get("items") if isinstance(key, int) else node.get("properties", {}).get(key)
+        if not isinstance(node, dict):
+            break
+        found = _comment_citation(node) or found
+    return found
+
+
+def _resolve(node: dict[str, Any], root: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    reference = node.get("$ref")
+    if not isinstance(reference, str):
+        return node, root
+    document, _, fragment = reference.partition("#")
+    if document:
+        root = schemas.schema(document.removesuffix(".json"))
+    target: Any = root
+    for step in filter(None, fragment.split("/")):
+        target = target[step]
+    return target, root
+
+
+def _comment_citation(node: Mapping[str, Any]) -> Citation | None:
+    comment = node.get("$comment")
+    return parse_reference(comment) if isinstance(comment, str) else None
+
+
+# --- small helpers -------------------------------------------------------------------------------
+
+
+def _deviation(
+    rule_id: str,
+    profile: Profile,
+    pointer: str,
+    message: str,
+    *,
+    expected: object = None,
+    actual: object = None,
+    inner_pointer: str = "",
+) -> Deviation:
+    found = rule(rule_id)
+    return Deviation(
+        rule=rule_id,
+        severity=found.severity_in(profile),
+        pointer=pointer,
+        message=message,
+        expected=expected,
+        actual=actual,
+        documented=found.documented,
+        inner_pointer=inner_pointer,
+    )
+
+
+def _nest(deviation: Deviation, pointer: str) -> Deviation:
+    """A deviation found inside an embedded document, placed at the string that holds it."""
+    return Deviation(
+        rule=deviation.rule,
+        severity=deviation.severity,
+        pointer=pointer,
+        message=deviation.message,
+        expected=deviation.expected,
+        actual=deviation.actual,
+        documented=deviation.documented,
+        inner_pointer=deviation.pointer or "/",
+    )
+
+
+def _pointer(path: Path) -> str:
+    return "".join(f"/{_escape(str(step))}" for step in path)
+
+
+def _escape(step: str) -> str:
+    return step.replace("~", "~0").replace("/", "~1")
+
+
+def _excerpt(value: object, limit: int = 120) -> str:
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def _sample(value: object, limit: int = 200) -> object:
+    """``value`` itself when it is small, else an excerpt of it (a report must stay readable)."""
+    if isinstance(value, str):
+        return _excerpt(value, limit)
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False)
+        return value if len(text) <= limit else _excerpt(text, limit)
+    return value
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value.endswith("Z"):
+        return None
+    try:
+        return datetime.fromisoformat(value[:-1] + "+00:00")
+    except ValueError:
+        return None
+
+
+def _strings(value: object) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(entry, str) for entry in value):
+        return value
+    return None
+
+
+def _words(value: object) -> list[str] | None:
+    return value.split() if isinstance(value, str) else None
