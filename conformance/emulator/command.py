@@ -1,0 +1,205 @@
+"""``conformance emulator``: run the emulator as an HTTP server until SIGINT or SIGTERM.
+
+The first line printed is ``listening on URL`` (flushed), so a script or a test can start the server
+with ``--port 0`` and read where it went. Secrets from the environment are never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from conformance import signing
+from conformance.emulator.churn import ChurnSettings
+from conformance.emulator.data import DEFAULT_SEED, default_jobs, load_jobs
+from conformance.emulator.faults import FAULTS, listing, resolve
+from conformance.emulator.server import make_server
+from conformance.emulator.service import DEMO_CREDENTIALS, Emulator
+from conformance.errors import UsageError
+
+KEY_ID_VARIABLE = "QINGCLOUD_ACCESS_KEY_ID"
+SECRET_VARIABLE = "QINGCLOUD_SECRET_ACCESS_KEY"
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add the ``emulator`` subcommand to an ``argparse`` subparsers object; returns its parser."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "emulator",
+        help="serve a local DescribeClusterJobs emulator over HTTP",
+        description=(
+            "Serve DescribeClusterJobs on http://HOST:PORT/iaas/ (GET and POST), checking "
+            f"signatures with the key pair from {KEY_ID_VARIABLE}/{SECRET_VARIABLE}, or the "
+            f"demo pair {DEMO_CREDENTIALS.access_key_id}/{DEMO_CREDENTIALS.secret_access_key} "
+            "when they are unset. Stops cleanly on SIGINT or SIGTERM."
+        ),
+    )
+    configure(parser)
+    return parser
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The emulator's options, on any parser (the subcommand's, or ``python -m``'s)."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one (8080)")
+    parser.add_argument("--data", metavar="FILE", help='serve these jobs: {"app-…": [job, …]}')
+    parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="accept requests without checking key, signature or time",
+    )
+    parser.add_argument(
+        "--churn", action="store_true", help="let jobs arrive and change status while serving"
+    )
+    parser.add_argument(
+        "--churn-every",
+        type=int,
+        default=10,
+        metavar="N",
+        help="with --churn: one step every N requests (10)",
+    )
+    parser.add_argument(
+        "--churn-seconds",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="with --churn: and one step every S seconds (5)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help=f"seed of the default data and of churn ({DEFAULT_SEED})",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="inject a named fault (repeatable; see --list-faults)",
+    )
+    parser.add_argument(
+        "--list-faults",
+        action="store_true",
+        help="print the faults with the rule each breaks, and exit",
+    )
+    parser.add_argument(
+        "--log-requests", action="store_true", help="print a line per request on stderr"
+    )
+
+
+def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
+    """Run the subcommand; returns the exit status. User errors raise ``ConformanceError``."""
+    out = out or sys.stdout
+    if args.list_faults:
+        for line in listing():
+            print(line, file=out)
+        return 0
+    emulator, notes = build(args)
+    server = make_server(emulator, args.host, args.port, log_requests=args.log_requests)
+    print(f"listening on {server.url}", file=out, flush=True)
+    for note in notes:
+        print(note, file=out, flush=True)
+    stop = threading.Event()
+    restore = _on_signals(lambda: stop.set())
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+    )
+    thread.start()
+    try:
+        # Waiting in short slices keeps the main thread able to run signal handlers promptly.
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        restore()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    print("stopped", file=out, flush=True)
+    return 0
+
+
+def build(args: argparse.Namespace) -> tuple[Emulator, list[str]]:
+    """The emulator the options describe, and the start-up notes to print after the URL."""
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be 0 to 65535, not {args.port}")
+    faults = resolve(args.fault)
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    jobs = load_jobs(args.data) if args.data else default_jobs(seed)
+    churn = None
+    if args.churn:
+        if args.churn_every < 1 or args.churn_seconds <= 0:
+            raise UsageError("--churn-every must be 1 or more and --churn-seconds positive")
+        churn = ChurnSettings(
+            seed=seed, every_requests=args.churn_every, every_seconds=args.churn_seconds
+        )
+    credentials, notes = (
+        (None, ["authentication: off (--no-auth)"]) if args.no_auth else _credentials()
+    )
+    notes.append(f"data: {args.data or f'default data set (seed {seed})'}, {len(jobs)} jobs")
+    if faults:
+        notes.append("faults: " + ", ".join(f"{f.name} ({f.rule})" for f in faults))
+    if churn is not None:
+        notes.append(
+            f"churn: a step every {churn.every_requests} requests and {churn.every_seconds} s"
+        )
+    emulator = Emulator(jobs=jobs, faults=faults, credentials=credentials, churn=churn)
+    return emulator, notes
+
+
+def _credentials() -> tuple[signing.Credentials, list[str]]:
+    key_id, secret = os.environ.get(KEY_ID_VARIABLE), os.environ.get(SECRET_VARIABLE)
+    if key_id and secret:
+        # The secret came from the environment: never echo it.
+        return signing.Credentials(key_id, secret), [
+            f"access key id: {key_id} (from {KEY_ID_VARIABLE})"
+        ]
+    if key_id or secret:
+        missing = SECRET_VARIABLE if key_id else KEY_ID_VARIABLE
+        raise UsageError(
+            f"{missing} is not set but its partner is; set both, or neither for the demo pair"
+        )
+    demo = DEMO_CREDENTIALS
+    note = (
+        f"access key id: {demo.access_key_id} (the documented demo pair; secret "
+        f"{demo.secret_access_key}; set {KEY_ID_VARIABLE} and {SECRET_VARIABLE} to use your own)"
+    )
+    return demo, [note]
+
+
+def _on_signals(stop: Callable[[], None]) -> Callable[[], None]:
+    """Route SIGINT and SIGTERM to ``stop``; returns a function that restores the old handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # only the main thread may set handlers; the caller stops us itself
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    for number in previous:
+        signal.signal(number, lambda *_: stop())
+
+    def restore() -> None:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    return restore
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m conformance.emulator``: the subcommand on its own."""
+    from conformance.errors import ConformanceError
+
+    parser = argparse.ArgumentParser(prog="python -m conformance.emulator", description=__doc__)
+    configure(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except ConformanceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+__all__ = ["FAULTS", "add_parser", "build", "configure", "main", "run"]

@@ -1,0 +1,268 @@
+"""Named, deliberate deviations: each fault breaks one documented behaviour and nothing else.
+
+A fault either turns a knob of the service's ``Policy`` (input handling, paging, filters, auth) or
+rewrites a finished success or error document. The toolkit's tests switch them on to show each rule
+fires; users switch them on to see what a report looks like. Adding one is one entry in ``FAULTS``.
+
+Faults that would otherwise trip a second rule are confined to the inputs where they do not: a
+``done with failure`` status only appears when no status filter was asked for, an extra item never
+pushes a page past 100, a duplicate replaces an item instead of lengthening the page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from conformance.emulator.data import format_job_time, parse_job_time
+from conformance.emulator.policy import Policy, Query
+from conformance.errors import UsageError
+
+Document = dict[str, Any]
+SuccessRewrite = Callable[[Document, Query], Document]
+ErrorRewrite = Callable[[Document], Document]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One deviation: its name, the catalogue rule it breaks, and how it is made."""
+
+    name: str
+    rule: str
+    description: str
+    policy: Callable[[Policy], Policy] | None = None
+    success: SuccessRewrite | None = None
+    error: ErrorRewrite | None = None
+
+
+def resolve(faults: Iterable[str | Fault]) -> tuple[Fault, ...]:
+    """Faults by name (or as given), in order, each once; ``UsageError`` lists the valid names."""
+    chosen: dict[str, Fault] = {}
+    for fault in faults:
+        if isinstance(fault, Fault):
+            chosen.setdefault(fault.name, fault)
+            continue
+        if fault not in FAULTS:
+            raise UsageError(f"unknown fault {fault!r}; valid faults: {', '.join(FAULTS)}")
+        chosen.setdefault(fault, FAULTS[fault])
+    return tuple(chosen.values())
+
+
+def policy_of(faults: Iterable[Fault]) -> Policy:
+    """The policy a server with these faults follows."""
+    policy = Policy()
+    for fault in faults:
+        if fault.policy is not None:
+            policy = fault.policy(policy)
+    return policy
+
+
+def listing() -> list[str]:
+    """One line per fault, for ``--list-faults``: name, rule id, description."""
+    width = max(len(name) for name in FAULTS)
+    return [f"{f.name:<{width}}  {f.rule:<17}  {f.description}" for f in FAULTS.values()]
+
+
+# --- rewrites of a success document --------------------------------------------------------------
+
+
+def _items(change: Callable[[Document, Query], None]) -> SuccessRewrite:
+    """A rewrite that changes each item of ``job_set`` in place (the document is the fault's copy)."""
+
+    def rewrite(document: Document, query: Query) -> Document:
+        for item in document.get("job_set", ()):
+            change(item, query)
+        return document
+
+    return rewrite
+
+
+def _directive(change: Callable[[Document, Document], None]) -> Callable[[Document, Query], None]:
+    """An item change that edits the decoded directive and writes it back compactly."""
+
+    def edit(item: Document, query: Query) -> None:
+        directive = json.loads(item["directive"])
+        change(directive, item)
+        item["directive"] = json.dumps(directive, separators=(",", ":"))
+
+    return edit
+
+
+def _to_beijing_time(item: Document, query: Query) -> None:
+    for name in ("create_time", "status_time"):
+        seconds = parse_job_time(item[name])
+        if seconds is not None:
+            item[name] = format_job_time(seconds + 8 * 3600)[:-1] + "+08:00"
+
+
+def _done_with_failure(item: Document, query: Query) -> None:
+    # Only unfiltered listings: with a status filter the item would also break DCJ-FILTER-001.
+    if not query.statuses and item["status"] == "failed":
+        item["status"] = "done with failure"
+
+
+def _status_time_before_create(item: Document, query: Query) -> None:
+    created = parse_job_time(item["create_time"])
+    if item["status"] == "successful" and created is not None:
+        item["status_time"] = format_job_time(created - 3600)
+
+
+def _directive_as_python_repr(item: Document, query: Query) -> None:
+    # What str(dict) gives: single quotes, so not JSON.
+    item["directive"] = str(json.loads(item["directive"]))
+
+
+def _privilege_as_string(directive: Document, item: Document) -> None:
+    directive["sender"]["privilege"] = str(directive["sender"]["privilege"])
+
+
+def _other_action(directive: Document, item: Document) -> None:
+    directive["action"] = (
+        "StartClusters" if directive["action"] != "StartClusters" else "StopClusters"
+    )
+
+
+def _first_resource_only(item: Document, query: Query) -> None:
+    # A server that reports only the first resource of a multi-cluster job.
+    resource_ids = item["resource_ids"].split(" ")
+    if len(resource_ids) > 1:
+        item["resource_ids"] = resource_ids[0]
+
+
+def _without(name: str) -> Callable[..., Document]:
+    # Fits both kinds of rewrite: a success one is also handed the query.
+    def rewrite(document: Document, *_: object) -> Document:
+        document.pop(name, None)
+        return document
+
+    return rewrite
+
+
+def _total_count_as_string(document: Document, query: Query) -> Document:
+    document["total_count"] = str(document["total_count"])
+    return document
+
+
+def _action_without_suffix(document: Document, query: Query) -> Document:
+    document["action"] = "DescribeClusterJobs"
+    return document
+
+
+def _total_count_is_page_size(document: Document, query: Query) -> Document:
+    document["total_count"] = len(document["job_set"])
+    return document
+
+
+def _repeat_first_item(document: Document, query: Query) -> Document:
+    # Replaces the last item rather than adding one, so the page stays within its limit.
+    job_set = document["job_set"]
+    if len(job_set) >= 2:
+        job_set[-1] = json.loads(json.dumps(job_set[0]))
+    return document
+
+
+# The code a confused server answers instead; the message keeps the token of the right one.
+_WRONG_CODES = {1100: 2100, 2100: 1100, 1101: 1100, 1200: 1400, 1300: 1200}
+
+
+def _wrong_code(document: Document) -> Document:
+    document["ret_code"] = _WRONG_CODES.get(document["ret_code"], document["ret_code"])
+    return document
+
+
+def _knob(**changes: Any) -> Callable[[Policy], Policy]:
+    def adjust(policy: Policy) -> Policy:
+        return replace(policy, **changes)
+
+    return adjust
+
+
+_ALL: tuple[Fault, ...] = (
+    # response shape
+    Fault("missing-total-count", "DCJ-RESP-003", "success responses leave out total_count",
+          success=_without("total_count")),
+    Fault("total-count-as-string", "DCJ-RESP-004", 'total_count is a string ("161")',
+          success=_total_count_as_string),
+    Fault("wrong-action-name", "DCJ-RESP-005", "action is DescribeClusterJobs, without Response",
+          success=_action_without_suffix),
+    # items
+    Fault("local-time-offset", "DCJ-ITEM-003", "create_time and status_time in +08:00, not Z",
+          success=_items(_to_beijing_time)),
+    Fault("status-done-with-failure", "DCJ-ITEM-004",
+          'failed jobs report status "done with failure" (unfiltered listings only)',
+          success=_items(_done_with_failure)),
+    Fault("status-time-before-create", "DCJ-ITEM-007",
+          "successful jobs report a status_time an hour before create_time",
+          success=_items(_status_time_before_create)),
+    # the embedded directive
+    Fault("directive-not-json", "DCJ-DIRECTIVE-002", "directive is a Python repr (single quotes)",
+          success=_items(_directive_as_python_repr)),
+    Fault("directive-privilege-string", "DCJ-DIRECTIVE-003",
+          'directive.sender.privilege is a string ("10")',
+          success=_items(_directive(_privilege_as_string))),
+    # cross-field consistency
+    Fault("directive-action-mismatch", "DCJ-CONSIST-001",
+          "directive.action names another action than job_action",
+          success=_items(_directive(_other_action))),
+    Fault("resource-ids-mismatch", "DCJ-CONSIST-002",
+          "multi-cluster jobs list only their first resource in resource_ids",
+          success=_items(_first_resource_only)),
+    # paging
+    Fault("no-cap-at-100", "DCJ-PAGE-001", "limit above 100 returns more than 100 jobs",
+          policy=_knob(max_limit=None)),
+    Fault("limit-off-by-one", "DCJ-PAGE-002",
+          "an explicit limit returns limit+1 jobs (never more than 100)",
+          policy=_knob(extra_item=True)),
+    Fault("offset-off-by-one", "DCJ-PAGE-004", "a non-zero offset skips one job too many",
+          policy=_knob(skip_extra=True)),
+    Fault("total-count-is-page-size", "DCJ-PAGE-005",
+          "total_count is the number of jobs on the page, not of all matches",
+          success=_total_count_is_page_size),
+    Fault("default-limit-10", "DCJ-PAGE-006", "without limit a page holds 10 jobs, not 20",
+          policy=_knob(default_limit=10)),
+    # filters
+    Fault("status-filter-ignored", "DCJ-FILTER-001", "status.n is ignored",
+          policy=_knob(filter_status=False)),
+    Fault("jobs-filter-ignored", "DCJ-FILTER-002",
+          "jobs.n is ignored (unknown ids are still rejected)",
+          policy=_knob(filter_jobs=False)),
+    Fault("duplicate-job", "DCJ-FILTER-003",
+          "a page of two or more jobs repeats its first job in place of its last",
+          success=_repeat_first_item),
+    Fault("combined-filters-or", "DCJ-FILTER-004",
+          "status.n and jobs.n together match either, not both",
+          policy=_knob(combine_filters_with_or=True)),
+    # input validation
+    Fault("app-not-required", "DCJ-INPUT-001",
+          "a request without app lists every app's jobs in the zone",
+          policy=_knob(require_app=False)),
+    Fault("illegal-status-accepted", "DCJ-INPUT-002", "an illegal status value is dropped, not rejected",
+          policy=_knob(reject_illegal_status=False)),
+    Fault("unknown-job-empty-list", "DCJ-INPUT-003",
+          "an unknown job id matches nothing instead of an error",
+          policy=_knob(unknown_job_is_error=False)),
+    Fault("non-integer-limit-accepted", "DCJ-INPUT-004",
+          "a non-integer limit is taken as the default instead of an error",
+          policy=_knob(reject_non_integer_limit=False)),
+    # errors and robustness
+    Fault("error-without-message", "DCJ-ERROR-001", "error responses have ret_code but no message",
+          error=_without("message")),
+    Fault("wrong-error-code", "DCJ-ERROR-002",
+          "errors carry another code (1100 as 2100, 2100 as 1100, 1200 as 1400…)",
+          error=_wrong_code),
+    Fault("crash-on-negative-offset", "DCJ-ROBUST-001",
+          "a negative offset answers HTTP 500 with an HTML page",
+          policy=_knob(crash_on_negative_offset=True)),
+    # authentication
+    Fault("signature-not-checked", "DCJ-AUTH-001", "a wrong or missing signature is accepted",
+          policy=_knob(check_signature=False)),
+    Fault("unknown-key-accepted", "DCJ-AUTH-002", "an unknown access_key_id is accepted",
+          policy=_knob(check_access_key=False)),
+    Fault("stale-timestamp-accepted", "DCJ-AUTH-003",
+          "time_stamp and expires are not checked",
+          policy=_knob(check_time=False)),
+)  # fmt: skip
+
+FAULTS: dict[str, Fault] = {fault.name: fault for fault in _ALL}

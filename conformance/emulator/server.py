@@ -1,0 +1,215 @@
+"""The emulator over HTTP: a stdlib ``ThreadingHTTPServer`` that turns sockets into ``Request`` values.
+
+Keep-alive (HTTP/1.1 with Content-Length) and Nagle off on every accepted socket: ``http.server`` with
+default settings stalls about 40 ms per keep-alive response while the kernel waits for an ACK that
+the client delays. Nothing a client sends takes the server down: an oversized or unreadable body is
+refused and the connection closed, a client that goes away mid-request only ends its own thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import socketserver
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance import codes
+from conformance.emulator.service import Emulator
+from conformance.errors import UsageError
+from conformance.exchange import Request, Response, json_response
+
+# A correct request is a few kilobytes (a hundred job ids fit in 3 KB); http.server refuses request
+# lines over 64 KiB itself, and a body gets the same allowance.
+MAX_BODY = 64 * 1024
+# An idle keep-alive connection, or a client that stalls mid-request, frees its thread after this.
+IDLE_TIMEOUT = 30.0
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """Serves one ``Emulator``; ``url`` is the API endpoint (``http://HOST:PORT/iaas/``)."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        emulator: Emulator,
+        *,
+        log: Callable[[str], None] | None = None,
+        log_requests: bool = False,
+    ) -> None:
+        self.emulator = emulator
+        self.log = log or _stderr
+        self.log_requests = log_requests
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind asks socket.getfqdn, a DNS lookup we neither need nor may make.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    @property
+    def url(self) -> str:
+        """The endpoint clients call."""
+        host = self.server_name
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{self.server_port}/iaas/"
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self._open_lock:
+            self._open.add(connection)
+        return connection, address
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Stop listening and end every open connection, so no handler thread lingers."""
+        super().server_close()
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already gone
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        # A client that hangs up is not the server's problem; anything else is worth one line.
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        self.log(f"error serving {client_address}: {type(error).__name__}: {error}")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "conformance-emulator"
+    sys_version = ""
+    timeout = IDLE_TIMEOUT
+    server: EmulatorServer
+
+    def do_GET(self) -> None:
+        self._respond(b"")
+
+    def do_POST(self) -> None:
+        body = self._read_body()
+        if body is not None:
+            self._respond(body)
+
+    # Other methods reach the emulator too, which answers 405 as it does in-process.
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_POST
+
+    def _read_body(self) -> bytes | None:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self._refuse(411, "send the form body with a Content-Length, not chunked")
+            return None
+        declared = self.headers.get("Content-Length")
+        if declared is None:
+            return b""
+        length = int(declared) if declared.strip().isdigit() else -1
+        if length < 0:
+            self._refuse(400, f"Content-Length {declared!r} is not a byte count")
+            return None
+        if length > MAX_BODY:
+            # Not read: closing is cheaper than draining a body we will not use.
+            self._refuse(413, f"the body is {length} bytes; at most {MAX_BODY} are accepted")
+            return None
+        body = self.rfile.read(length)
+        if len(body) < length:  # the client went away mid-body
+            self.close_connection = True
+            return None
+        return body
+
+    def _respond(self, body: bytes) -> None:
+        target = self.path
+        if "://" in target.split("?", 1)[0]:  # absolute form, as sent to a proxy
+            parts = urlsplit(target)
+            target = parts.path + ("?" + parts.query if parts.query else "")
+        path, _, query = target.partition("?")
+        kind = self.headers.get("Content-Type")
+        request = Request(self.command, path, query, body, {"Content-Type": kind} if kind else {})
+        try:
+            response = self.server.emulator.handle(request)
+        except Exception as error:  # a bug of ours must not end the connection without an answer
+            self.server.log(f"emulator failed on {self.command} {self.path[:200]}: {error!r}")
+            response = json_response(codes.error_body(codes.INTERNAL_ERROR, "the emulator failed"))
+        self._send(response)
+
+    def _refuse(self, status: int, detail: str) -> None:
+        self.close_connection = True
+        response = json_response(codes.error_body(codes.INVALID_REQUEST_FORMAT, detail), status)
+        self._send(response, close=True)
+
+    def _send(self, response: Response, *, close: bool = False) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if close:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if self.server.log_requests:
+            self.server.log(f'{self.address_string()} "{self.requestline[:200]}" {code}')
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # http.server's own complaints (bad request line, timeouts) as one line, never a page.
+        self.server.log(f"{self.address_string()} {format % args}"[:300])
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def make_server(
+    emulator: Emulator,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    log: Callable[[str], None] | None = None,
+    log_requests: bool = False,
+) -> EmulatorServer:
+    """A bound, not yet serving, server (port 0 picks a free port); ``UsageError`` if it cannot bind."""
+    try:
+        return EmulatorServer((host, port), emulator, log=log, log_requests=log_requests)
+    except OSError as error:
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; "
+            "choose another --port, or --port 0 for a free one"
+        ) from None
+
+
+@contextmanager
+def serve(
+    emulator: Emulator, host: str = "127.0.0.1", port: int = 0, **options: Any
+) -> Iterator[str]:
+    """Serve ``emulator`` on a background thread; yields the endpoint URL, stops on exit."""
+    server = make_server(emulator, host, port, **options)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.1},
+        name=f"conformance-emulator:{server.server_port}",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield server.url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
