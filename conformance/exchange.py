@@ -51,3 +51,16 @@ def json_response(document: Any, status: int = 200) -> Response:
     """A JSON response, encoded compactly as QingCloud does."""
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Response(status=status, body=body)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and the response it got; ``params`` are the decoded parameters that were meant.
+
+    ``params`` is None when the request was deliberately malformed (an invalid encoding, an
+    authentication mutation): then only the raw request says what was sent.
+    """
+
+    request: Request
+    response: Response
+    params: Mapping[str, Any] | None = None
