@@ -613,9 +613,9 @@ def test_a_non_integer_number_is_a_wrong_type_not_a_crash() -> None:
 
 
 def test_the_explaining_validator_checks_date_time_formats() -> None:
-    # The pattern accepts month 13; only a FormatChecker rejects it (jsonschema skips formats without).
+    # The pattern accepts February 30; only a FormatChecker rejects it (jsonschema skips formats without).
     item = example()["job_set"][0]
-    item["create_time"] = "2018-13-04T05:37:58Z"
+    item["create_time"] = "2018-02-30T05:37:58Z"
 
     errors = list(schemas.validator("job").iter_errors(item))
 
