@@ -1,0 +1,333 @@
+"""The live target, against real HTTP servers on 127.0.0.1: the emulator and scripted misbehaviour."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conformance.client import Client
+from conformance.emulator import DEMO_CREDENTIALS
+from conformance.errors import TargetError, UsageError
+from conformance.exchange import Request
+from conformance.signing import Credentials
+from conformance.targets import LiveTarget, Target
+from tests.targets.servers import HTML, CountingServer, ScriptedServer
+
+Scripted = Callable[[list[str]], ScriptedServer]
+APP = {"app": "app-tg3lbp0a"}
+SECRET = "S3CR3T-never-shown"
+KEY_ID = "QYKEYID-never-shown"
+FAST: dict[str, Any] = {"backoff": 0.0, "rate": None}  # the tests count attempts, not seconds
+
+
+def live(url: str, **options: Any) -> LiveTarget:
+    return LiveTarget(url, credentials=DEMO_CREDENTIALS, **{**FAST, **options})
+
+
+def ret_code(target: Target) -> int:
+    code: int = Client(target).call({**APP, "limit": 1}).response.json()["ret_code"]
+    return code
+
+
+def assert_one_line(error: BaseException) -> None:
+    text = str(error)
+    assert "\n" not in text
+    assert "Traceback" not in text
+    # No chained exception for a caller to print: raised outside any handler, or "from None".
+    assert error.__cause__ is None
+    assert error.__context__ is None or error.__suppress_context__
+
+
+# --- a correct endpoint ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("verb", ["GET", "POST"])
+def test_it_answers_signed_requests_over_http(emulator_server: CountingServer, verb: str) -> None:
+    with live(emulator_server.url) as target:
+        exchange = Client(target).call({**APP, "limit": 2}, verb=verb)
+    assert exchange.response.status == 200
+    assert exchange.response.header("content-type") == "application/json"
+    assert len(exchange.response.json()["job_set"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "signed"), [("/iaas/", "/iaas/"), ("/iaas", "/iaas"), ("", "/iaas/")]
+)
+def test_it_signs_with_the_urls_path_exactly(
+    emulator_server: CountingServer, path: str, signed: str
+) -> None:
+    base = emulator_server.url.removesuffix("/iaas/")
+    with live(base + path) as target:
+        assert target.path == signed
+        assert target.url == f"{base}{signed}"
+        assert ret_code(target) == 0
+
+
+def test_a_wrong_secret_is_an_auth_failure_response_not_an_exception(
+    emulator_server: CountingServer,
+) -> None:
+    wrong = Credentials(DEMO_CREDENTIALS.access_key_id, "not-the-secret")
+    with LiveTarget(emulator_server.url, credentials=wrong, **FAST) as target:
+        assert ret_code(target) == 1200
+
+
+def test_it_keeps_one_connection_alive_per_thread(emulator_server: CountingServer) -> None:
+    with live(emulator_server.url) as target:
+        for _ in range(5):
+            assert ret_code(target) == 0
+        assert emulator_server.connections == 1
+        other = threading.Thread(target=lambda: [ret_code(target) for _ in range(5)])
+        other.start()
+        other.join(timeout=10)
+        assert emulator_server.connections == 2
+
+
+def test_close_ends_the_connections_and_a_later_request_opens_a_new_one(
+    emulator_server: CountingServer,
+) -> None:
+    with live(emulator_server.url) as target:
+        ret_code(target)
+        target.close()
+        assert ret_code(target) == 0
+    assert emulator_server.connections == 2
+
+
+def test_it_caps_the_request_rate(emulator_server: CountingServer) -> None:
+    with live(emulator_server.url, rate=100.0) as target:
+        started = time.monotonic()
+        for _ in range(20):
+            ret_code(target)
+        elapsed = time.monotonic() - started
+    # 20 starts at least 10 ms apart take 190 ms; only the lower bound is reliable on a busy host.
+    assert elapsed >= 0.17
+
+
+def test_the_rate_cap_holds_across_threads(emulator_server: CountingServer) -> None:
+    with live(emulator_server.url, rate=100.0) as target:
+        started = time.monotonic()
+        workers = [
+            threading.Thread(target=lambda: [ret_code(target) for _ in range(5)]) for _ in range(4)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=10)
+        elapsed = time.monotonic() - started
+    assert elapsed >= 0.17
+
+
+# --- retries --------------------------------------------------------------------------------------
+
+
+def test_it_retries_server_busy_and_internal_error_then_returns_the_success(
+    scripted: Scripted,
+) -> None:
+    server = scripted(["busy", "internal", "ok"])
+    with live(server.url, retries=3) as target:
+        assert ret_code(target) == 0
+    assert server.attempts == 3
+    assert len(set(server.requests)) == 1, "a retry resends the request exactly as signed"
+
+
+def test_it_gives_up_after_retries_and_returns_the_last_response(scripted: Scripted) -> None:
+    server = scripted(["busy"])
+    with live(server.url, retries=3) as target:
+        assert ret_code(target) == 5100
+    assert server.attempts == 3
+
+
+def test_it_backs_off_exponentially_between_retries(scripted: Scripted) -> None:
+    server = scripted(["busy", "busy", "ok"])
+    with live(server.url, retries=3, backoff=0.05) as target:
+        started = time.monotonic()
+        assert ret_code(target) == 0
+        assert time.monotonic() - started >= 0.05 + 0.1 - 0.01
+
+
+def test_one_attempt_means_no_retry(scripted: Scripted) -> None:
+    server = scripted(["busy", "ok"])
+    with live(server.url, retries=1) as target:
+        assert ret_code(target) == 5100
+    assert server.attempts == 1
+
+
+@pytest.mark.parametrize(("step", "status"), [("html", 200), ("html500", 500)])
+def test_an_html_answer_is_returned_as_a_response_without_retry(
+    scripted: Scripted, step: str, status: int
+) -> None:
+    server = scripted([step, "ok"])
+    with live(server.url, retries=3) as target:
+        response = Client(target).call(APP).response
+    assert (response.status, response.body, response.header("Content-Type")) == (
+        status,
+        HTML,
+        "text/html",
+    )
+    assert server.attempts == 1
+
+
+def test_a_dropped_connection_is_retried(scripted: Scripted) -> None:
+    server = scripted(["drop", "ok"])
+    with live(server.url, retries=3) as target:
+        assert ret_code(target) == 0
+    assert server.attempts == 2
+
+
+def test_a_persistently_dropped_connection_is_a_one_line_target_error(scripted: Scripted) -> None:
+    server = scripted(["drop"])
+    with live(server.url, retries=3) as target, pytest.raises(TargetError) as raised:
+        ret_code(target)
+    assert str(raised.value) == (
+        f"cannot reach {server.url}: the connection was closed before an answer came (3 attempts)"
+    )
+    assert_one_line(raised.value)
+    assert server.attempts == 3
+
+
+def test_a_keep_alive_connection_gone_stale_is_reopened_at_once(scripted: Scripted) -> None:
+    server = scripted(["ok-then-hang-up", "ok"])
+    with live(server.url, retries=3, backoff=5.0) as target:
+        assert ret_code(target) == 0
+        started = time.monotonic()
+        assert ret_code(target) == 0
+        assert time.monotonic() - started < 2.0, "no back-off before reopening a stale connection"
+
+
+# --- endpoints that do not answer -----------------------------------------------------------------
+
+
+def test_a_refused_connection_is_a_one_line_target_error(closed_port: int) -> None:
+    url = f"http://127.0.0.1:{closed_port}/iaas/"
+    with live(url, retries=2) as target, pytest.raises(TargetError) as raised:
+        ret_code(target)
+    assert str(raised.value) == (
+        f"cannot reach {url}: connection refused (is the endpoint up?) (2 attempts)"
+    )
+    assert_one_line(raised.value)
+
+
+def test_a_silent_endpoint_times_out_as_a_one_line_target_error(silent_port: int) -> None:
+    url = f"http://127.0.0.1:{silent_port}/iaas/"
+    with live(url, retries=2, timeout=0.2) as target, pytest.raises(TargetError) as raised:
+        ret_code(target)
+    assert str(raised.value).startswith(f"cannot reach {url}: no answer within 0.2 s")
+    assert str(raised.value).endswith("(2 attempts)")
+    assert_one_line(raised.value)
+
+
+def test_an_unresolvable_host_fails_at_once_without_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    lookups: list[object] = []
+
+    def no_such_host(host: object, *args: object, **kwargs: object) -> None:
+        lookups.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    # No real lookup: the tests talk to nothing but 127.0.0.1, DNS servers included.
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
+    url = "https://staging.example.invalid/iaas/"
+    with live(url, retries=3) as target, pytest.raises(TargetError) as raised:
+        ret_code(target)
+    assert str(raised.value) == (
+        "cannot reach https://staging.example.invalid/iaas/: "
+        "cannot resolve host 'staging.example.invalid' (check the URL)"
+    )
+    assert_one_line(raised.value)
+    assert lookups == ["staging.example.invalid"]
+
+
+# --- only DescribeClusterJobs leaves --------------------------------------------------------------
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        Request("GET", "/iaas/", "action=RunInstances&zone=pek3a"),
+        Request("GET", "/iaas/", "zone=pek3a"),
+        Request("GET", "/iaas/", "action=DescribeClusterJobs&action=TerminateInstances"),
+        Request("GET", "/iaas/", "%61ction=DeleteVolumes"),
+        Request("GET", "/iaas/", "Action=DeleteVolumes&action=DescribeClusterJobs"),
+        Request("GET", "/iaas/", "action=DescribeClusterJobs;action=DeleteVolumes"),
+        Request("POST", "/iaas/", "", b"action=RunInstances&zone=pek3a", FORM),
+        Request("POST", "/iaas/", "action=DescribeClusterJobs", b"action=RunInstances", FORM),
+        Request("DELETE", "/iaas/", "action=DescribeClusterJobs"),
+        Request("GET", "/iaas/?action=RunInstances", "action=DescribeClusterJobs"),
+        Request("GET", "/iaas/ HTTP/1.1\r\nX: y", "action=DescribeClusterJobs"),
+    ],
+    ids=lambda request: f"{request.method} {request.path[:12]}?{request.query}+{request.body!r}",
+)
+def test_it_refuses_to_send_anything_but_describe_cluster_jobs(
+    scripted: Scripted, request_: Request
+) -> None:
+    server = scripted(["ok"])
+    with live(server.url) as target, pytest.raises(UsageError, match="refusing to send"):
+        target.send(request_)
+    assert server.attempts == 0
+
+
+def test_it_sends_describe_cluster_jobs_sent_as_the_guard_reads_it(scripted: Scripted) -> None:
+    server = scripted(["ok"])
+    with live(server.url) as target:
+        target.send(Request("GET", "/iaas/", "action=DescribeClusterJobs&app=app-1"))
+        target.send(Request("POST", "/iaas/", "", b"action=DescribeClusterJobs&app=app-1", FORM))
+    assert [method for method, _, _ in server.requests] == ["GET", "POST"]
+
+
+# --- secrets and options --------------------------------------------------------------------------
+
+
+def test_the_key_pair_never_appears_in_repr_or_errors(closed_port: int, scripted: Scripted) -> None:
+    credentials = Credentials(KEY_ID, SECRET)
+    url = f"http://127.0.0.1:{closed_port}/iaas/"
+    shown: list[str] = []
+    with LiveTarget(url, credentials=credentials, retries=1, rate=None) as target:
+        shown += [repr(target), str(target.name), str(target.url)]
+        with pytest.raises(TargetError) as refused:
+            Client(target).call(APP)
+        shown.append(str(refused.value))
+        with pytest.raises(UsageError) as guarded:
+            target.send(Request("GET", "/iaas/", f"action=RunInstances&access_key_id={KEY_ID}"))
+        shown.append(str(guarded.value))
+    with pytest.raises(UsageError) as userinfo:
+        LiveTarget(f"http://{KEY_ID}:{SECRET}@127.0.0.1/iaas/", credentials=credentials)
+    shown.append(str(userinfo.value))
+    for text in shown:
+        assert SECRET not in text
+        assert KEY_ID not in text
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"timeout": 0}, "timeout must be a positive number"),
+        ({"retries": 0}, "retries must be a whole number of attempts, 1 or more"),
+        ({"retries": 2.5}, "retries must be a whole number"),
+        ({"rate": 0}, "rate must be positive"),
+        ({"backoff": -1}, "backoff must be 0 or more"),
+    ],
+)
+def test_bad_options_are_usage_errors(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        LiveTarget("http://127.0.0.1/iaas/", credentials=DEMO_CREDENTIALS, **options)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://127.0.0.1/iaas/", "is not an endpoint URL"),
+        ("http:///iaas/", "is not an endpoint URL"),
+        ("127.0.0.1:8080/iaas/", "is not an endpoint URL"),
+        ("http://127.0.0.1:http/iaas/", "is malformed"),
+        ("http://127.0.0.1/iaas/?zone=pek3a", "has a query or fragment"),
+    ],
+)
+def test_a_url_that_is_not_an_endpoint_is_a_usage_error(url: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message) as raised:
+        LiveTarget(url, credentials=DEMO_CREDENTIALS)
+    assert "use http://HOST" in str(raised.value) or "give only the endpoint" in str(raised.value)

@@ -1,0 +1,143 @@
+"""``open_target``: every accepted form of ``--conformance-target``, and the refused ones."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import conformance.targets
+from conformance.errors import UsageError
+from conformance.targets import EmulatorTarget, LiveTarget, open_target
+from conformance.targets.credentials import load_credentials
+from conformance.targets.emulator import EmulatorTarget as EmulatorTargetItself
+from conformance.targets.live import LiveTarget as LiveTargetItself
+from conformance.targets.open import open_target as open_target_itself
+
+ENV = {"QINGCLOUD_ACCESS_KEY_ID": "QYKEYID", "QINGCLOUD_SECRET_ACCESS_KEY": "secret"}
+HAS_CASSETTES = importlib.util.find_spec("conformance.targets.cassette") is not None
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"),
+    [
+        ("emulator", "emulator"),
+        (" emulator ", "emulator"),
+        ("emulator:limit-off-by-one", "emulator[limit-off-by-one]"),
+        (
+            "emulator:limit-off-by-one, default-limit-10",
+            "emulator[limit-off-by-one,default-limit-10]",
+        ),
+        ("emulator:churn", "emulator+churn"),
+        ("emulator:churn,limit-off-by-one", "emulator[limit-off-by-one]+churn"),
+    ],
+)
+def test_it_opens_the_emulator_with_faults_and_churn(spec: str, name: str) -> None:
+    target = open_target(spec)
+    assert isinstance(target, EmulatorTarget)
+    assert target.name == name
+
+
+@pytest.mark.parametrize("spec", ["emulator:", "emulator:limit-off-by-one,,churn"])
+def test_an_empty_fault_name_is_a_usage_error(spec: str) -> None:
+    with pytest.raises(UsageError, match="lists an empty fault name; valid names: churn, "):
+        open_target(spec)
+
+
+def test_an_unknown_fault_is_a_usage_error_listing_the_valid_names() -> None:
+    with pytest.raises(UsageError) as raised:
+        open_target("emulator:churn,limit-of-by-one")
+    message = str(raised.value)
+    assert message.startswith(
+        "unknown fault 'limit-of-by-one' in target 'emulator:churn,limit-of-by-one'"
+    )
+    assert "valid names: churn, " in message
+    assert "limit-off-by-one" in message
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:9/iaas/", "https://127.0.0.1/iaas", "HTTP://127.0.0.1:9"]
+)
+def test_it_opens_a_url_as_a_live_target_with_the_given_options(url: str, tmp_path: Path) -> None:
+    target = open_target(
+        url, env=ENV, config_path=tmp_path / "none", timeout=2.5, rate=None, retries=5
+    )
+    assert isinstance(target, LiveTarget)
+    assert target.credentials == load_credentials(ENV)
+    assert (target.timeout, target.rate, target.retries) == (2.5, None, 5)
+    assert target.url is not None
+    assert target.url.startswith(url.lower()[:10])
+
+
+def test_a_url_without_credentials_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as raised:
+        open_target("http://127.0.0.1:9/iaas/", env={}, config_path=tmp_path / "none.yaml")
+    assert str(raised.value).startswith("no credentials for http://127.0.0.1:9/iaas/: set ")
+
+
+@pytest.mark.skipif(HAS_CASSETTES, reason="the cassette target exists")
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_a_cassette_path_is_reserved_until_the_cassette_target_exists(
+    tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / "run.yaml"
+    if kind == "file":
+        path.write_text("interactions: []\n")
+    else:
+        path.mkdir()
+    with pytest.raises(UsageError, match="cassette targets arrive with the cassette issue"):
+        open_target(str(path))
+
+
+def test_a_cassette_path_opens_the_cassette_target_when_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[Path] = []
+
+    class CassetteTarget(EmulatorTarget):
+        def __init__(self, path: Path) -> None:
+            opened.append(path)
+            super().__init__()
+
+    module = types.ModuleType("conformance.targets.cassette")
+    module.CassetteTarget = CassetteTarget  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "conformance.targets.cassette", module)
+    target = open_target(str(tmp_path))
+    assert isinstance(target, CassetteTarget)
+    assert opened == [tmp_path]
+
+
+@pytest.mark.parametrize(
+    "spec", ["", "ftp://127.0.0.1/iaas/", "emulators", "no/such/cassette.yaml"]
+)
+def test_anything_else_is_a_usage_error_listing_the_accepted_forms(spec: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        open_target(spec)
+    message = str(raised.value)
+    assert message.startswith(f"unknown target {spec!r}; use emulator, emulator:FAULT")
+    assert "http://HOST[:PORT]/iaas/, https://…, or a cassette file or folder" in message
+    assert "\n" not in message
+
+
+def test_the_package_exports_each_kind_from_its_module() -> None:
+    assert EmulatorTarget is EmulatorTargetItself
+    assert LiveTarget is LiveTargetItself
+    assert open_target is open_target_itself
+    assert conformance.targets.load_credentials is load_credentials
+    with pytest.raises(AttributeError, match="has no attribute 'CassetteTarget'"):
+        conformance.targets.CassetteTarget  # noqa: B018 - the access is what is tested
+
+
+def test_importing_the_client_loads_neither_the_emulator_nor_yaml() -> None:
+    code = (
+        "import sys, conformance.client; "
+        "print(sorted(m for m in ('conformance.emulator', 'yaml', 'http.client') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert out.stdout.strip() == "[]"
