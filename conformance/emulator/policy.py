@@ -8,6 +8,7 @@ fault is a one-line ``replace``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -38,9 +39,11 @@ class Policy:
     combine_filters_with_or: bool = False
 
 
-@dataclass(frozen=True)
-class Query:
-    """A valid DescribeClusterJobs request, as the service understood it."""
+class Query(NamedTuple):
+    """A valid DescribeClusterJobs request, as the service understood it.
+
+    A NamedTuple rather than a frozen dataclass: one is made per request, three times as fast.
+    """
 
     zone: str
     app: str | None  # None only when a fault lets a request without app through

@@ -11,18 +11,20 @@ that rewrite documents pay for parsing and re-serialising.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from conformance import codes, signing, wire
 from conformance.emulator.churn import Churn, ChurnSettings
 from conformance.emulator.data import STATUSES, Job, default_jobs
+from conformance.emulator.fastpath import Piece, Verifier, pairs_of, params_of, read
 from conformance.emulator.faults import Fault, policy_of, resolve
 from conformance.emulator.policy import Policy, Query
 from conformance.exchange import Request, Response, json_response
@@ -56,20 +58,65 @@ class Rejection:
     detail: str
 
 
-class _Snapshot:
-    """One version of the data, indexed for answering: replaced whole, never changed."""
+_NOT_UTF8 = Rejection(codes.INVALID_REQUEST_FORMAT, "the parameters are not UTF-8 url-encoding")
 
-    __slots__ = ("by_app", "by_zone", "ids", "jobs")
+
+class _Listing(NamedTuple):
+    """Jobs in listing order, and beside them their encoded items, ready to slice and join."""
+
+    jobs: list[Job]
+    encoded: list[bytes]
+
+
+def _listing(jobs: list[Job]) -> _Listing:
+    return _Listing(jobs, [job.encoded for job in jobs])
+
+
+_EMPTY = _listing([])
+_MAX_STATUS_SETS = 256  # status tuples as sent (order and repeats vary); bounded all the same
+
+
+class _Snapshot:
+    """One version of the data, indexed for answering: replaced whole, never changed.
+
+    ``by_status`` memoises status-filtered listings, so the common filtered request is a dict
+    lookup too.
+    """
+
+    __slots__ = ("by_app", "by_status", "by_zone", "ids", "jobs")
 
     def __init__(self, jobs: tuple[Job, ...]) -> None:
         self.jobs = jobs  # sorted by Job.sort_key
-        self.by_app: dict[tuple[str, str], list[Job]] = {}
-        self.by_zone: dict[str, list[Job]] = {}
-        self.ids: dict[str, set[str]] = {}
+        by_app: dict[tuple[str, str], list[Job]] = {}
+        by_zone: dict[str, list[Job]] = {}
+        self.ids: dict[str, dict[str, Job]] = {}
+        self.by_status: dict[tuple[str, str | None, tuple[str, ...]], _Listing] = {}
         for job in jobs:
-            self.by_app.setdefault((job.zone, job.app), []).append(job)
-            self.by_zone.setdefault(job.zone, []).append(job)
-            self.ids.setdefault(job.zone, set()).add(job.job_id)
+            by_app.setdefault((job.zone, job.app), []).append(job)
+            by_zone.setdefault(job.zone, []).append(job)
+            self.ids.setdefault(job.zone, {})[job.job_id] = job
+        self.by_app = {key: _listing(listed) for key, listed in by_app.items()}
+        self.by_zone = {key: _listing(listed) for key, listed in by_zone.items()}
+
+    def listing(self, zone: str, app: str | None) -> _Listing:
+        """The jobs of one app in one zone (every app's when ``app`` is None), newest first."""
+        if app is None:
+            return self.by_zone.get(zone, _EMPTY)
+        return self.by_app.get((zone, app), _EMPTY)
+
+    def with_status(self, zone: str, app: str | None, statuses: tuple[str, ...]) -> _Listing:
+        """``listing`` restricted to ``statuses``."""
+        key = (zone, app, statuses)
+        found = self.by_status.get(key)
+        if found is None:
+            if len(self.by_status) >= _MAX_STATUS_SETS:
+                self.by_status.clear()
+            # Two threads may both compute it; they compute the same list.
+            wanted = frozenset(statuses)
+            found = self.by_status[key] = _listing(
+                [job for job in self.listing(zone, app).jobs if job.status in wanted]
+            )
+        return found
 
 
 class Emulator:
@@ -94,6 +141,7 @@ class Emulator:
         self.faults = resolve(faults)
         self.policy: Policy = policy_of(self.faults)
         self.credentials = credentials
+        self._verifier = Verifier(credentials.secret_access_key) if credentials else None
         self.clock = clock
         self._success_rewrites = [f.success for f in self.faults if f.success is not None]
         self._error_rewrites = [f.error for f in self.faults if f.error is not None]
@@ -116,28 +164,38 @@ class Emulator:
         """Answer one HTTP request. Never raises for anything a client can send."""
         if request.path not in PATHS:
             return _NOT_FOUND
-        if request.method not in ("GET", "POST"):
+        method = request.method
+        if method == "GET":
+            raw: str | Rejection = request.query
+        elif method == "POST":
+            raw = _form(request)
+        else:
             return _NOT_ALLOWED
-        pairs = _pairs(request)
-        if isinstance(pairs, Rejection):
-            return self._error(pairs)
+        if isinstance(raw, Rejection):
+            return self._error(raw)
+        pieces = read(raw)
+        if pieces is None:
+            return self._error(_NOT_UTF8)
         now = self.clock()
         if self.churn is not None:
             self._tick(now)
         snapshot = self._snapshot  # one version for the whole answer, whatever churn does meanwhile
-        decoded = wire.decode(pairs)
-        params = decoded.params
-        refused = self._authenticate(pairs, params, request, now)
-        if refused is None and decoded.problems:
-            refused = Rejection(codes.INVALID_REQUEST_FORMAT, decoded.problems[0].message)
+        plain = params_of(pieces)
+        problems: tuple[wire.EncodingProblem, ...] = ()
+        if plain is None:
+            decoded = wire.decode(pairs_of(pieces))
+            params, problems = decoded.params, decoded.problems
+        else:
+            params = plain
+        refused = self._authenticate(pieces, plain, params, request, now)
+        if refused is None and problems:
+            refused = Rejection(codes.INVALID_REQUEST_FORMAT, problems[0].message)
         if refused is not None:
             return self._error(refused)
         query = self._parse(params)
-        if isinstance(query, Rejection):
-            return self._error(query)
-        if isinstance(query, Response):
-            return query
-        return self._answer(snapshot, query)
+        if isinstance(query, Query):
+            return self._answer(snapshot, query)
+        return self._error(query) if isinstance(query, Rejection) else query
 
     def _tick(self, now: float) -> None:
         assert self.churn is not None
@@ -149,13 +207,14 @@ class Emulator:
 
     def _authenticate(
         self,
-        pairs: list[tuple[str, str]],
+        pieces: list[Piece],
+        plain: dict[str, Any] | None,
         params: Mapping[str, Any],
         request: Request,
         now: float,
     ) -> Rejection | None:
-        credentials, policy = self.credentials, self.policy
-        if credentials is None:
+        credentials, policy, verifier = self.credentials, self.policy, self._verifier
+        if credentials is None or verifier is None:
             return None
         key = params.get("access_key_id")
         if not isinstance(key, str) or not key:
@@ -167,7 +226,7 @@ class Emulator:
             if "signature" not in params:
                 return Rejection(codes.AUTH_FAILURE, "signature is missing")
             verb, path = request.method, request.path
-            if not signing.verify(pairs, credentials.secret_access_key, verb=verb, path=path):
+            if not verifier.verify(pieces, plain, verb=verb, path=path):
                 return Rejection(
                     codes.AUTH_FAILURE,
                     f"signature does not match (signed string: {verb} {path} and the sorted, "
@@ -180,22 +239,22 @@ class Emulator:
         stamp = params.get("time_stamp")
         if stamp is None:
             return Rejection(codes.INVALID_REQUEST_FORMAT, "time_stamp is required")
-        stamped = signing.parse_time(stamp) if isinstance(stamp, str) else None
+        stamped = _epoch(stamp) if isinstance(stamp, str) else None
         if stamped is None:
             return Rejection(
                 codes.INVALID_REQUEST_FORMAT, f"time_stamp {stamp!r} is not YYYY-MM-DDThh:mm:ssZ"
             )
         expires = params.get("expires")
         if expires is not None:
-            until = signing.parse_time(expires) if isinstance(expires, str) else None
+            until = _epoch(expires) if isinstance(expires, str) else None
             if until is None:
                 return Rejection(
                     codes.INVALID_REQUEST_FORMAT, f"expires {expires!r} is not YYYY-MM-DDThh:mm:ssZ"
                 )
-            if until.timestamp() < now:
+            if until < now:
                 return Rejection(codes.REQUEST_HAS_EXPIRED, f"the request expired at {expires}")
             return None
-        if now - stamped.timestamp() > MAX_AGE_SECONDS:
+        if now - stamped > MAX_AGE_SECONDS:
             return Rejection(
                 codes.REQUEST_HAS_EXPIRED,
                 f"time_stamp {stamp} is more than {MAX_AGE_SECONDS} seconds old",
@@ -203,58 +262,50 @@ class Emulator:
         return None
 
     def _parse(self, params: Mapping[str, Any]) -> Query | Rejection | Response:
+        # Values here come from the codec: str, list of str, or int for the integer parameters.
         policy = self.policy
         action = params.get("action")
-        if action is None or action == "":
-            return Rejection(codes.INVALID_REQUEST_FORMAT, "action is required")
         if action != ACTION:
+            if not action:
+                return Rejection(codes.INVALID_REQUEST_FORMAT, "action is required")
             return Rejection(codes.INVALID_REQUEST_METHOD, f"action {action!r} is not supported")
-        zone = _single(params, "zone")
-        if not isinstance(zone, str):
-            return zone
-        app: str | Rejection | None = _single(params, "app")
-        if isinstance(app, Rejection) and not policy.require_app and "app" not in params:
-            app = None
-        if isinstance(app, Rejection):
-            return app
-        for name in ("verbose", "offset"):
-            value = params.get(name, 0)
-            if not _is_int(value) or value < 0:
-                if name == "offset" and policy.crash_on_negative_offset and _is_int(value):
-                    return Response(500, _CRASH_PAGE, (("Content-Type", "text/html"),))
-                return _not_a_count(name, value, "a non-negative integer")
+        zone = params.get("zone")
+        if type(zone) is not str or not zone:
+            return _missing_or_array("zone", zone)
+        app = params.get("app")
+        # Without app the fault "app-not-required" goes on, with app None: every app of the zone.
+        if (type(app) is not str or not app) and (app is not None or policy.require_app):
+            return _missing_or_array("app", app)
+        verbose, offset = params.get("verbose", 0), params.get("offset", 0)
+        if type(verbose) is not int or verbose < 0:
+            return _not_a_count("verbose", verbose, "a non-negative integer")
+        if type(offset) is not int or offset < 0:
+            if policy.crash_on_negative_offset and type(offset) is int:
+                return Response(500, _CRASH_PAGE, (("Content-Type", "text/html"),))
+            return _not_a_count("offset", offset, "a non-negative integer")
         limit = params.get("limit")
-        if limit is not None and not _is_int(limit) and not policy.reject_non_integer_limit:
+        if limit is not None and (type(limit) is not int or limit < 1):
+            if policy.reject_non_integer_limit or type(limit) is int:
+                return _not_a_count("limit", limit, "an integer of 1 or more")
             limit = None  # the fault: taken as if no limit had been sent
-        if limit is not None and (not _is_int(limit) or limit < 1):
-            return _not_a_count("limit", limit, "an integer of 1 or more")
-        statuses = _values(params, "status")
-        if isinstance(statuses, Rejection):
-            return statuses
-        illegal = [status for status in statuses if status not in _STATUSES]
-        if illegal and policy.reject_illegal_status:
-            return Rejection(
-                codes.INVALID_REQUEST_FORMAT,
-                f"status {illegal[0]!r} is not one of {', '.join(STATUSES)}",
-            )
-        job_ids = _values(params, "jobs")
-        if isinstance(job_ids, Rejection):
-            return job_ids
+        statuses = _values(params.get("status"))
+        if statuses and not _STATUSES.issuperset(statuses):
+            if policy.reject_illegal_status:
+                illegal = next(status for status in statuses if status not in _STATUSES)
+                return Rejection(
+                    codes.INVALID_REQUEST_FORMAT,
+                    f"status {illegal!r} is not one of {', '.join(STATUSES)}",
+                )
+            statuses = tuple(status for status in statuses if status in _STATUSES)
+        job_ids = _values(params.get("jobs"))
         if "" in job_ids:
             return Rejection(codes.INVALID_REQUEST_FORMAT, "a jobs.n value is empty")
-        return Query(
-            zone=zone,
-            app=app,
-            job_ids=tuple(job_ids),
-            statuses=tuple(status for status in statuses if status in _STATUSES),
-            offset=params.get("offset", 0),
-            limit=limit,
-        )
+        return Query(zone, app, job_ids, statuses, offset, limit)
 
     def _answer(self, snapshot: _Snapshot, query: Query) -> Response:
         policy = self.policy
         if query.job_ids and policy.unknown_job_is_error:
-            known = snapshot.ids.get(query.zone, set())
+            known = snapshot.ids.get(query.zone, {})
             unknown = [job_id for job_id in query.job_ids if job_id not in known]
             if unknown:
                 listed = ", ".join(f"[{job_id}]" for job_id in unknown)
@@ -262,23 +313,18 @@ class Emulator:
                 return self._error(
                     Rejection(codes.RESOURCE_NOT_FOUND, f"{noun} {listed} not found")
                 )
-        if query.app is None:
-            listing = snapshot.by_zone.get(query.zone, [])
-        else:
-            listing = snapshot.by_app.get((query.zone, query.app), [])
-        matches = _filtered(listing, query, policy)
+        matches = _matching(snapshot, query, policy)
         size = query.limit if query.limit is not None else policy.default_limit
         if policy.max_limit is not None:
             size = min(size, policy.max_limit)
         if policy.extra_item and query.limit is not None:
             size += 1 if policy.max_limit is None or size < policy.max_limit else 0
         start = query.offset + (1 if policy.skip_extra and query.offset > 0 else 0)
-        page = matches[start : start + size]
         if self._success_rewrites:
             document: dict[str, Any] = {
                 "action": f"{ACTION}Response",
-                "total_count": len(matches),
-                "job_set": [_decoded(job) for job in page],
+                "total_count": len(matches.jobs),
+                "job_set": [_decoded(job) for job in matches.jobs[start : start + size]],
                 "ret_code": 0,
             }
             for rewrite in self._success_rewrites:
@@ -287,9 +333,9 @@ class Emulator:
         body = b"".join(
             (
                 _SUCCESS_HEAD,
-                str(len(matches)).encode(),
+                str(len(matches.jobs)).encode(),
                 b',"job_set":[',
-                b",".join([job.encoded for job in page]),
+                b",".join(matches.encoded[start : start + size]),
                 b'],"ret_code":0}',
             )
         )
@@ -332,48 +378,38 @@ def _key(job: Job) -> tuple[float, str]:
     return job.sort_key
 
 
-def _pairs(request: Request) -> list[tuple[str, str]] | Rejection:
-    if request.method == "POST":
-        kind = _header(request.headers, "content-type")
-        if kind is not None and kind.split(";", 1)[0].strip().lower() != FORM:
-            return Rejection(
-                codes.INVALID_REQUEST_FORMAT, f"a POST body must be {FORM}, not {kind}"
-            )
-        try:
-            raw = request.body.decode("utf-8")
-        except UnicodeDecodeError:
-            return Rejection(codes.INVALID_REQUEST_FORMAT, "the form body is not UTF-8")
-    else:
-        raw = request.query
+def _form(request: Request) -> str | Rejection:
+    kind = _header(request.headers, "content-type")
+    if kind is not None and kind.split(";", 1)[0].strip().lower() != FORM:
+        return Rejection(codes.INVALID_REQUEST_FORMAT, f"a POST body must be {FORM}, not {kind}")
     try:
-        # strict: a %-escape that is not UTF-8 is refused rather than turned into U+FFFD, which
-        # would make a signature check fail for a reason the client cannot see.
-        return parse_qsl(raw, keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        return Rejection(codes.INVALID_REQUEST_FORMAT, "the parameters are not UTF-8 url-encoding")
+        return request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return Rejection(codes.INVALID_REQUEST_FORMAT, "the form body is not UTF-8")
+
+
+@functools.lru_cache(maxsize=512)
+def _epoch(text: str) -> float | None:
+    # Memoised: every request in the same second carries the same time_stamp.
+    moment = signing.parse_time(text)
+    return None if moment is None else moment.timestamp()
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == name), None)
 
 
-def _single(params: Mapping[str, Any], name: str) -> str | Rejection:
-    value = params.get(name)
+def _missing_or_array(name: str, value: object) -> Rejection:
     if value is None or value == "":
         return Rejection(codes.INVALID_REQUEST_FORMAT, f"{name} is required")
-    if not isinstance(value, str):
-        return Rejection(codes.INVALID_REQUEST_FORMAT, f"{name} is one value, not {name}.n")
-    return value
+    return Rejection(codes.INVALID_REQUEST_FORMAT, f"{name} is one value, not {name}.n")
 
 
-def _values(params: Mapping[str, Any], name: str) -> list[str] | Rejection:
-    value = params.get(name, [])
+def _values(value: str | list[str] | None) -> tuple[str, ...]:
     # A scalar is read as a one-element list: lenient, as servers are with their own clients.
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return value
-    return Rejection(codes.INVALID_REQUEST_FORMAT, f"{name} must be sent as {name}.1, {name}.2, …")
+    if value is None:
+        return ()
+    return (value,) if type(value) is str else tuple(value)
 
 
 def _is_int(value: object) -> bool:
@@ -384,18 +420,25 @@ def _not_a_count(name: str, value: object, wanted: str) -> Rejection:
     return Rejection(codes.INVALID_REQUEST_FORMAT, f"{name} must be {wanted}, not {value!r}")
 
 
-def _filtered(listing: list[Job], query: Query, policy: Policy) -> list[Job]:
-    ids = frozenset(query.job_ids) if query.job_ids and policy.filter_jobs else None
-    statuses = frozenset(query.statuses) if query.statuses and policy.filter_status else None
-    if ids is not None and statuses is not None:
-        if policy.combine_filters_with_or:
-            return [job for job in listing if job.job_id in ids or job.status in statuses]
-        return [job for job in listing if job.job_id in ids and job.status in statuses]
-    if ids is not None:
-        return [job for job in listing if job.job_id in ids]
-    if statuses is not None:
-        return [job for job in listing if job.status in statuses]
-    return listing
+def _matching(snapshot: _Snapshot, query: Query, policy: Policy) -> _Listing:
+    statuses = query.statuses if policy.filter_status else ()
+    if not (query.job_ids and policy.filter_jobs):
+        if not statuses:
+            return snapshot.listing(query.zone, query.app)
+        return snapshot.with_status(query.zone, query.app, statuses)
+    ids, wanted = frozenset(query.job_ids), frozenset(statuses)
+    if wanted and policy.combine_filters_with_or:
+        listing = snapshot.listing(query.zone, query.app).jobs
+        return _listing([job for job in listing if job.job_id in ids or job.status in wanted])
+    # By id: a handful of lookups instead of a pass over the listing.
+    known = snapshot.ids.get(query.zone, {})
+    found = [known[job_id] for job_id in ids if job_id in known]
+    chosen = [
+        job
+        for job in found
+        if (query.app is None or job.app == query.app) and (not wanted or job.status in wanted)
+    ]
+    return _listing(sorted(chosen, key=_key))
 
 
 def _decoded(job: Job) -> dict[str, Any]:
