@@ -426,7 +426,7 @@ class AuthMutation:
 
 def auth_mutations() -> st.SearchStrategy[AuthMutation]:
     """Each of AUTH_MUTATIONS with its rule and strict ret_code; shrinks to wrong-signature."""
-    return st.sampled_from(tuple(_MUTATIONS.values()))
+    return st.sampled_from(tuple(MUTATIONS.values()))
 
 
 def _inverted(value: str) -> str:
@@ -461,7 +461,8 @@ def _replaced(pairs: list[tuple[str, str]], where: int, value: str) -> list[tupl
     return [*pairs[:where], (pairs[where][0], value), *pairs[where + 1 :]]
 
 
-_MUTATIONS: dict[str, AuthMutation] = {
+#: Every mutation with its rule and strict ret_code, by name.
+MUTATIONS: dict[str, AuthMutation] = {
     "wrong-signature": AuthMutation("wrong-signature", "DCJ-AUTH-001", codes.AUTH_FAILURE),
     "changed-after-signing": AuthMutation(
         "changed-after-signing", "DCJ-AUTH-001", codes.AUTH_FAILURE

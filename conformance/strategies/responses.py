@@ -1,4 +1,4 @@
-"""Hypothesis strategies for DescribeClusterJobs data, in hypothesis's house style.
+"""Strategies for response data: conformant jobs and success responses.
 
 Built by composition (``st.builds``, ``st.fixed_dictionaries``), never by filtering, so that they
 shrink to small readable examples; every job they draw is consistent as the page's example is.
@@ -142,6 +142,3 @@ def responses(
             }
         )
     )
-
-
-__all__ = ["STATUSES", "cluster_ids", "format_time", "job_ids", "jobs", "responses", "utc_times"]

@@ -1,0 +1,122 @@
+"""What one exchange shows: transport and robustness first, then the response rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from conformance import codes
+from conformance.checks.findings import Finding, findings
+from conformance.deviation import Deviation, Profile
+from conformance.exchange import Exchange
+from conformance.rules import rule
+from conformance.validate import validate_response
+
+
+def check_exchange(
+    exchange: Exchange, profile: Profile, *, params: Mapping[str, Any] | None = None
+) -> list[Finding]:
+    """Every finding in one exchange. ``params`` (the decoded request) enables the request-aware
+    rules; without it only what the response shows by itself is judged."""
+    response = exchange.response
+    transport: list[Deviation] = []
+    if response.status >= 500:
+        transport.append(
+            deviation(
+                "DCJ-ROBUST-001",
+                profile,
+                f"HTTP {response.status}",
+                expected="HTTP 200",
+                actual=response.status,
+            )
+        )
+    elif response.status != 200:
+        transport.append(
+            deviation(
+                "DCJ-RESP-002",
+                profile,
+                f"HTTP {response.status}",
+                expected="HTTP 200",
+                actual=response.status,
+            )
+        )
+    content_type = (response.header("Content-Type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        transport.append(
+            deviation(
+                "DCJ-RESP-002",
+                profile,
+                "the response is not declared as JSON",
+                expected="Content-Type: application/json",
+                actual=content_type or "(none)",
+            )
+        )
+    try:
+        document = json.loads(response.body)
+    except (ValueError, RecursionError):
+        transport.append(
+            deviation(
+                "DCJ-ROBUST-001",
+                profile,
+                "the body is not JSON",
+                expected="a JSON body",
+                actual=response.body[:120].decode("utf-8", "replace"),
+            )
+        )
+        return findings(transport, exchange)
+    if isinstance(document, dict) and document.get("ret_code") == codes.INTERNAL_ERROR:
+        transport.append(
+            deviation(
+                "DCJ-ROBUST-001",
+                profile,
+                "the server answered InternalError (ret_code 5000)",
+                expected="no server fault for any input",
+                actual=document.get("message"),
+            )
+        )
+    deviations = validate_response(document, params, profile=profile)
+    return findings([*transport, *deviations], exchange)
+
+
+def ret_code(exchange: Exchange) -> int | None:
+    """The response's ret_code, or None when the body is not a JSON object with an integer one."""
+    try:
+        document = json.loads(exchange.response.body)
+    except (ValueError, RecursionError):
+        return None
+    value = document.get("ret_code") if isinstance(document, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def body(exchange: Exchange) -> Any:
+    """The response body as JSON, or None when it is not JSON."""
+    try:
+        return json.loads(exchange.response.body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def deviation(
+    rule_id: str,
+    profile: Profile,
+    message: str,
+    *,
+    expected: object = None,
+    actual: object = None,
+    pointer: str = "",
+) -> Deviation:
+    """A deviation of ``rule_id`` with the rule's citation and its severity under ``profile``."""
+    found = rule(rule_id)
+    return Deviation(
+        rule=rule_id,
+        severity=found.severity_in(profile),
+        pointer=pointer,
+        message=message,
+        expected=expected,
+        actual=actual,
+        documented=found.documented,
+    )
+
+
+__all__ = ["Finding", "body", "check_exchange", "deviation", "ret_code"]

@@ -1,0 +1,48 @@
+"""A finding: a deviation with the exchanges that show it, ready to be explained and replayed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from conformance.deviation import Deviation, Severity
+from conformance.exchange import Exchange
+
+
+@dataclass(frozen=True)
+class Finding:
+    """``deviation`` shown by ``exchanges`` (the last one is the response it is about)."""
+
+    deviation: Deviation
+    exchanges: tuple[Exchange, ...] = ()
+    #: The authentication mutation the last request carries, so a replay can apply it again.
+    mutation: str | None = None
+
+    @property
+    def rule(self) -> str:
+        """The rule id."""
+        return self.deviation.rule
+
+
+def findings(deviations: Iterable[Deviation], *exchanges: Exchange) -> list[Finding]:
+    """Each deviation as a finding shown by ``exchanges``."""
+    return [Finding(deviation, tuple(exchanges)) for deviation in deviations]
+
+
+class DeviationFound(AssertionError):
+    """Raised by a suite test: ``rule`` was broken; ``findings`` say where and how.
+
+    An AssertionError, so that hypothesis shrinks it like any failed assertion.
+    """
+
+    def __init__(self, rule: str, found: Sequence[Finding], *, intermittent: bool = False) -> None:
+        self.rule = rule
+        self.findings = tuple(found)
+        self.intermittent = intermittent
+        first = found[0].deviation
+        super().__init__(f"{rule}: {first.message} at {first.where}")
+
+
+def violations(found: Iterable[Finding], rule: str) -> list[Finding]:
+    """The findings of ``rule`` that fail a run."""
+    return [f for f in found if f.rule == rule and f.deviation.severity is Severity.VIOLATION]

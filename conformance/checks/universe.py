@@ -1,0 +1,140 @@
+"""The job universe, learned from the target itself, and what can be compared while it changes.
+
+The suite brings no fixtures: it lists the app's jobs (at most ``max_pages`` pages of 100) and draws
+its requests from what it found. On a live staging system jobs arrive and advance while the suite
+runs, so a cross-call check is bracketed by two listings, ``before`` and ``after``: a job that
+matches a filter in both must be in the filtered result, a job that matches in neither must not be,
+and a job whose status moved in between may be either. Jobs are never assumed to disappear.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance import codes
+from conformance.client import Client
+from conformance.errors import TargetError
+from conformance.exchange import Exchange
+
+PAGE = 100
+
+
+@dataclass(frozen=True)
+class Universe:
+    """The app's jobs as one listing saw them: ``statuses`` by job id, in the target's order."""
+
+    app: str
+    statuses: Mapping[str, str]
+    total: int
+    complete: bool
+    exchanges: tuple[Exchange, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def job_ids(self) -> tuple[str, ...]:
+        """The job ids, in listing order."""
+        return tuple(self.statuses)
+
+
+def learn(client: Client, app: str, *, max_pages: int) -> Universe:
+    """List ``app``'s jobs, ``PAGE`` at a time, at most ``max_pages`` pages.
+
+    Raises ``TargetError`` when the target does not answer the plain listing with a success: no
+    check can run against a target that cannot list.
+    """
+    statuses: dict[str, str] = {}
+    exchanges: list[Exchange] = []
+    total = 0
+    for page in range(max_pages):
+        exchange = client.call({"app": app, "limit": PAGE, "offset": page * PAGE})
+        exchanges.append(exchange)
+        document = _success(exchange, app, client)
+        total = document["total_count"] if _is_int(document.get("total_count")) else 0
+        listed = document.get("job_set")
+        jobs: list[Any] = listed if isinstance(listed, list) else []
+        for job in jobs:
+            if isinstance(job, dict) and isinstance(job.get("job_id"), str):
+                statuses.setdefault(job["job_id"], str(job.get("status")))
+        if not jobs or (page + 1) * PAGE >= total:
+            return Universe(app, statuses, total, complete=True, exchanges=tuple(exchanges))
+    return Universe(
+        app, statuses, total, complete=len(statuses) >= total, exchanges=tuple(exchanges)
+    )
+
+
+def _success(exchange: Exchange, app: str, client: Client) -> dict[str, Any]:
+    where = client.target.name
+    response = exchange.response
+    try:
+        document = json.loads(response.body)
+    except (ValueError, RecursionError):
+        kind = response.header("Content-Type") or "no content type"
+        start = response.body[:60].decode("utf-8", "replace").replace("\n", " ")
+        raise TargetError(
+            f"{where} is not a QingCloud API: HTTP {response.status}, {kind}, body starts {start!r}"
+        ) from None
+    if not isinstance(document, dict):
+        raise TargetError(f"{where} is not a QingCloud API: its answer is JSON but not an object")
+    ret_code = document.get("ret_code")
+    if ret_code != 0:
+        hint = (
+            " (check the credentials)"
+            if ret_code in {codes.AUTH_FAILURE, codes.REQUEST_HAS_EXPIRED}
+            else ""
+        )
+        raise TargetError(
+            f"{where} refused to list the jobs of {app}: ret_code {ret_code}, {document.get('message')!r}{hint}"
+        )
+    return document
+
+
+@dataclass(frozen=True)
+class Bracket:
+    """Two listings taken before and after a check: what is comparable across them."""
+
+    before: Universe
+    after: Universe
+
+    @property
+    def complete(self) -> bool:
+        """Both listings saw every job."""
+        return self.before.complete and self.after.complete
+
+    def known(self, job_id: str) -> bool:
+        """The job was listed before or after."""
+        return job_id in self.before.statuses or job_id in self.after.statuses
+
+    def must_match(self, matches: Callable[[str, str], bool]) -> set[str]:
+        """Jobs that match in both listings: a correct server returns them."""
+        return {
+            job_id
+            for job_id, status in self.before.statuses.items()
+            if matches(job_id, status)
+            and job_id in self.after.statuses
+            and matches(job_id, self.after.statuses[job_id])
+        }
+
+    def may_match(self, matches: Callable[[str, str], bool]) -> set[str]:
+        """Jobs that match in either listing (or arrived in between): a correct server returns no other."""
+        return {
+            job_id
+            for listing in (self.before.statuses, self.after.statuses)
+            for job_id, status in listing.items()
+            if matches(job_id, status)
+        }
+
+
+def bracketed(
+    client: Client, app: str, *, max_pages: int, check: Callable[[], Iterable[Any]]
+) -> tuple[Bracket, list[Any]]:
+    """Run ``check`` between two listings; return the bracket and what the check returned."""
+    before = learn(client, app, max_pages=max_pages)
+    result = list(check())
+    after = learn(client, app, max_pages=max_pages)
+    return Bracket(before, after), result
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,331 @@
+"""The pytest plugin: options, hooks and fixtures only; the checks live in ``conformance.checks``.
+
+Loaded in every pytest run of a project that installs the toolkit (entry point ``pytest11``), so it
+imports nothing heavy at module level and does nothing unless the suite or its fixtures are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from collections.abc import Generator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from conformance.checks.probes import Run
+    from conformance.checks.search import SearchSettings
+    from conformance.client import Client
+    from conformance.report import Report
+    from conformance.targets.base import Target
+
+PROFILES = ("documented", "strict")
+DEFAULT_APP = "app-tg3lbp0a"
+SUITE = "conformance.suite"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of 1 or more, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value}")
+    return value
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "DescribeClusterJobs conformance")
+    group.addoption(
+        "--conformance-target",
+        default=None,
+        metavar="TARGET",
+        help="emulator (default; 'emulator:FAULT,…' or 'emulator:churn' to vary it), an http(s):// endpoint, "
+        "or a cassette file or folder",
+    )
+    group.addoption(
+        "--conformance-app",
+        default=DEFAULT_APP,
+        metavar="APP",
+        help=f"the app whose jobs are listed (default {DEFAULT_APP})",
+    )
+    group.addoption(
+        "--conformance-zone", default="pek3a", metavar="ZONE", help="the zone (default pek3a)"
+    )
+    group.addoption(
+        "--conformance-profile",
+        default="documented",
+        choices=PROFILES,
+        help="documented: what the page says (default); strict: also exact error codes, no undocumented fields",
+    )
+    group.addoption(
+        "--conformance-max-examples",
+        default=25,
+        type=_positive_int,
+        metavar="N",
+        help="hypothesis examples per rule and probe (default 25)",
+    )
+    group.addoption(
+        "--conformance-max-pages",
+        default=5,
+        type=_positive_int,
+        metavar="N",
+        help="pages of 100 jobs read to learn the target's jobs (default 5)",
+    )
+    group.addoption(
+        "--conformance-seed",
+        default=None,
+        type=int,
+        metavar="SEED",
+        help="the hypothesis seed (default: random, printed)",
+    )
+    group.addoption(
+        "--conformance-report",
+        default=None,
+        type=Path,
+        metavar="PATH",
+        help="write a JSON report here",
+    )
+    group.addoption(
+        "--conformance-accept",
+        default=None,
+        type=Path,
+        metavar="FILE",
+        help="known deviations (YAML or JSON: a list of {rule, reason}): reported as expected failures",
+    )
+
+
+class ConformanceState:
+    """Per-process state: the options, the accepted deviations, and the report being gathered."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        from conformance.accept import load_accepted
+        from conformance.errors import ConformanceError
+        from conformance.report import Report
+
+        option = config.option
+        self.target_spec: str = option.conformance_target or "emulator"
+        self.app: str = option.conformance_app
+        self.zone: str = option.conformance_zone
+        self.profile: str = option.conformance_profile
+        self.max_examples: int = option.conformance_max_examples
+        self.max_pages: int = option.conformance_max_pages
+        self.seed: int = (
+            option.conformance_seed
+            if option.conformance_seed is not None
+            else random.randrange(2**32)
+        )
+        self.report_path: Path | None = option.conformance_report
+        try:
+            self.accepted: dict[str, str] = (
+                load_accepted(option.conformance_accept) if option.conformance_accept else {}
+            )
+        except ConformanceError as error:
+            raise pytest.UsageError(f"--conformance-accept: {error}") from None
+        self.report: Report = Report(target=self.target_spec, profile=self.profile, seed=self.seed)
+        self.target: Target | None = None
+        self.run: Run | None = None
+
+    def open(self) -> Run:
+        """Open the target and learn its jobs, once per process."""
+        if self.run is None:
+            from conformance.checks.probes import Run
+            from conformance.checks.universe import learn
+            from conformance.client import Client
+            from conformance.deviation import Profile
+            from conformance.targets import open_target
+
+            self.target = open_target(self.target_spec)
+            self.report.target = self.target.name
+            client = Client(self.target, zone=self.zone)
+            universe = learn(client, self.app, max_pages=self.max_pages)
+            self.run = Run(
+                client, self.app, Profile(self.profile), universe, max_pages=self.max_pages
+            )
+        return self.run
+
+    def close(self) -> None:
+        """Close the target."""
+        if self.target is not None:
+            self.target.close()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Gather what each test recorded; in the xdist controller this sees every worker's tests."""
+        if report.when != "call":
+            return
+        for name, value in report.user_properties:
+            if name in {"conformance_deviations", "conformance_notes"} and isinstance(value, list):
+                self.report.deviations.extend(value)
+            elif name == "conformance_requests" and isinstance(value, int):
+                self.report.requests += value
+            elif name == "conformance_rule":
+                self.report.rules += 1
+
+
+_STATE = pytest.StashKey[ConformanceState]()
+
+
+def _state(config: pytest.Config) -> ConformanceState:
+    return config.stash[_STATE]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "conformance(rule): a conformance test of one catalogue rule"
+    )
+    state = ConformanceState(config)
+    config.stash[_STATE] = state
+    config.pluginmanager.register(state, "conformance-state")
+
+
+def _suite_requested(config: pytest.Config) -> bool:
+    return config.option.conformance_target is not None or any(
+        SUITE in str(arg) for arg in config.args
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # An unreachable or wrong target is a setup error, not a deviation: stop with one line and an
+    # exit status that is neither 0 (conformant) nor 1 (deviations), before any test runs.
+    config = session.config
+    if not _suite_requested(config) or hasattr(config, "workerinput"):
+        return
+    from conformance.errors import ConformanceError
+
+    try:
+        _state(config).open()
+    except ConformanceError as error:
+        pytest.exit(f"conformance: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not _suite_requested(config):
+        return None
+    state = _state(config)
+    return (
+        f"conformance: target {state.target_spec}, app {state.app}, zone {state.zone}, "
+        f"profile {state.profile}, seed {state.seed} (--conformance-seed={state.seed} repeats this run)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    accepted = _state(config).accepted
+    for item in items:
+        marker = item.get_closest_marker("conformance")
+        if marker is not None and marker.args and marker.args[0] in accepted:
+            reason = accepted[marker.args[0]]
+            item.add_marker(
+                pytest.mark.xfail(reason=f"accepted known deviation: {reason}", strict=False)
+            )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    from conformance.checks.findings import DeviationFound
+
+    excinfo = call.excinfo
+    if excinfo is not None and isinstance(excinfo.value, DeviationFound) and call.when == "call":
+        state = _state(item.config)
+        entries = _entries(excinfo.value, state)
+        report.user_properties.append(("conformance_deviations", entries))
+        if report.failed:
+            from conformance.report import render_entry
+
+            note = (
+                " (intermittent: the shrunk request did not fail again)"
+                if excinfo.value.intermittent
+                else ""
+            )
+            report.longrepr = "\n\n".join(render_entry(entry) for entry in entries) + note
+    return report
+
+
+def _entries(found: Any, state: ConformanceState) -> list[dict[str, Any]]:
+    from conformance.report import entry
+
+    target = state.target
+    url = getattr(target, "url", None)
+    options = getattr(target, "replay_options", None)
+    return [entry(finding, url=url, emulator_options=options) for finding in found.findings[:3]]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    state = _state(session.config)
+    state.close()
+    if hasattr(session.config, "workerinput") or not _suite_requested(session.config):
+        return
+    if state.report_path is not None:
+        from conformance.errors import ConformanceError
+
+        try:
+            state.report.write(state.report_path)
+        except ConformanceError as error:
+            session.config.get_terminal_writer().line(f"conformance: {error}", red=True)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if not _suite_requested(config):
+        return
+    from conformance.report import summary_lines
+
+    state = _state(config)
+    terminalreporter.section("conformance")
+    for line in summary_lines(state.report, accepted=state.accepted):
+        terminalreporter.line(line)
+    if state.report_path is not None:
+        terminalreporter.line(f"JSON report: {state.report_path}")
+
+
+# --- fixtures -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def conformance_run(request: pytest.FixtureRequest) -> Run:
+    """The opened target, its client, the profile, and the jobs learned from it."""
+    return _state(request.config).open()
+
+
+@pytest.fixture(scope="session")
+def conformance_settings(request: pytest.FixtureRequest) -> SearchSettings:
+    """How hard the suite looks: hypothesis examples per rule and probe, and the run's seed."""
+    from conformance.checks.search import SearchSettings
+
+    state = _state(request.config)
+    return SearchSettings(max_examples=state.max_examples, seed=state.seed)
+
+
+@pytest.fixture(scope="session")
+def conformance_client(conformance_run: Run) -> Client:
+    """A client for the target: ``call(params)`` sends a signed DescribeClusterJobs."""
+    return conformance_run.client
+
+
+@pytest.fixture(scope="session")
+def conformance_target(conformance_run: Run) -> Target:
+    """The target itself (emulator, live endpoint or cassette)."""
+    return conformance_run.client.target
+
+
+@pytest.fixture
+def conformance_check(conformance_run: Run) -> Any:
+    """A function that fails the test with the rule, documented line and replay of any violation in an
+    exchange: ``conformance_check(conformance_client.call({...}))``."""
+    from conformance.checks.exchanges import check_exchange
+    from conformance.checks.findings import DeviationFound
+    from conformance.deviation import Severity
+
+    def check(exchange: Any) -> None:
+        found = check_exchange(exchange, conformance_run.profile, params=exchange.params)
+        bad = [f for f in found if f.deviation.severity is Severity.VIOLATION]
+        if bad:
+            raise DeviationFound(bad[0].rule, bad)
+
+    return check

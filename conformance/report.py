@@ -1,0 +1,180 @@
+"""The run's report: findings as JSON-ready entries, the terminal summary, and the JSON file.
+
+The JSON report's shape (documented in the README):
+``{"target", "profile", "seed", "summary": {"rules", "requests", "deviations"},
+"deviations": [{"rule", "severity", "message", "request", "response", "reproduce"}]}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.checks.findings import Finding
+from conformance.errors import InputError
+from conformance.exchange import Exchange
+from conformance.replay import reproduce, unsigned_query
+from conformance.rules import rule
+
+RESPONSE_EXCERPT = 2000
+
+
+def entry(
+    finding: Finding, *, url: str | None, emulator_options: str | None = None
+) -> dict[str, Any]:
+    """One finding as a report entry: what, where, the request, the relevant response, a replay."""
+    deviation = finding.deviation
+    last = finding.exchanges[-1] if finding.exchanges else None
+    return {
+        "rule": deviation.rule,
+        "title": rule(deviation.rule).title,
+        "severity": deviation.severity.value,
+        "message": deviation.message,
+        "where": deviation.where,
+        "expected": deviation.expected,
+        "actual": deviation.actual,
+        "documented": str(deviation.documented) if deviation.documented else None,
+        "request": _request(last) if last else None,
+        "response": _response(last, deviation.pointer) if last else None,
+        "reproduce": reproduce(
+            last.request, url=url, emulator_options=emulator_options, mutation=finding.mutation
+        )
+        if last
+        else None,
+    }
+
+
+def _request(exchange: Exchange) -> dict[str, Any]:
+    request = exchange.request
+    return {"method": request.method, "path": request.path, "params": unsigned_query(request)}
+
+
+def _response(exchange: Exchange, pointer: str) -> dict[str, Any]:
+    response = exchange.response
+    try:
+        document = json.loads(response.body)
+    except (ValueError, RecursionError):
+        return {
+            "status": response.status,
+            "body": response.body[:RESPONSE_EXCERPT].decode("utf-8", "replace"),
+        }
+    # The relevant part: the job the deviation is in, with the fields around it that a reader needs.
+    steps = pointer.split("/")
+    if (
+        isinstance(document, dict)
+        and len(steps) > 2
+        and steps[1] == "job_set"
+        and steps[2].isdigit()
+    ):
+        jobs = document.get("job_set")
+        index = int(steps[2])
+        if isinstance(jobs, list) and index < len(jobs):
+            part = {
+                key: document.get(key)
+                for key in ("action", "total_count", "ret_code")
+                if key in document
+            }
+            return {"status": response.status, "body": {**part, f"job_set[{index}]": jobs[index]}}
+    text = json.dumps(document, ensure_ascii=False)
+    return {
+        "status": response.status,
+        "body": document if len(text) <= RESPONSE_EXCERPT else text[:RESPONSE_EXCERPT] + "…",
+    }
+
+
+def render_entry(item: Mapping[str, Any]) -> str:
+    """An entry as terminal text: rule, documented line, deviation, request, response, replay."""
+    lines = [
+        f"{item['rule']} [{item['severity']}] {item['title']}",
+        f"  documented: {item['documented']}",
+        f"  deviation:  {item['message']} (at {item['where']})",
+    ]
+    if item.get("expected") is not None:
+        lines.append(f"  expected:   {_compact(item['expected'])}")
+    if item.get("actual") is not None:
+        lines.append(f"  actual:     {_compact(item['actual'])}")
+    if item.get("request"):
+        request = item["request"]
+        lines.append(
+            f"  request:    {request['method']} {request['path']}?{request['params']}  (signing parameters left out)"
+        )
+    if item.get("response"):
+        lines.append(
+            f"  response:   HTTP {item['response']['status']} {_compact(item['response']['body'], 600)}"
+        )
+    if item.get("reproduce"):
+        first, *rest = item["reproduce"].splitlines()
+        lines.append(f"  reproduce:  {first}")
+        lines.extend(f"              {line}" for line in rest)
+    return "\n".join(lines)
+
+
+def _compact(value: object, limit: int = 300) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class Report:
+    """What a run found, gathered from every test (and every xdist worker)."""
+
+    target: str
+    profile: str
+    seed: int | None
+    rules: int = 0
+    requests: int = 0
+    deviations: list[dict[str, Any]] = field(default_factory=list)
+
+    def by_rule(self) -> dict[str, list[dict[str, Any]]]:
+        """The entries grouped by rule, in the order rules were first reported."""
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for item in self.deviations:
+            grouped[item["rule"]].append(item)
+        return dict(grouped)
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON."""
+        return {
+            "target": self.target,
+            "profile": self.profile,
+            "seed": self.seed,
+            "summary": {
+                "rules": self.rules,
+                "requests": self.requests,
+                "deviations": len(self.deviations),
+            },
+            "deviations": self.deviations,
+        }
+
+    def write(self, path: Path) -> None:
+        """Write the report as JSON; an InputError names the path when it cannot be written."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                json.dumps(self.to_json(), ensure_ascii=False, indent=2, default=str) + "\n",
+                encoding="utf-8",
+            )
+        except OSError as error:
+            raise InputError(
+                f"cannot write the report to {path}: {error.strerror or error}"
+            ) from None
+
+
+def summary_lines(report: Report, *, accepted: Iterable[str] = ()) -> list[str]:
+    """The terminal summary: deviations grouped by rule, one line each, then the totals."""
+    lines = []
+    for rule_id, items in report.by_rule().items():
+        severity = items[0]["severity"]
+        lines.append(f"{rule_id} [{severity}] {rule(rule_id).title}: {len(items)} finding(s)")
+    accepted = sorted(set(accepted))
+    if accepted:
+        lines.append(f"accepted as known deviations: {', '.join(accepted)}")
+    lines.append(
+        f"{report.rules} rules checked with {report.requests} requests against {report.target} "
+        f"({report.profile} profile, seed {report.seed}): {len(report.deviations)} deviation(s)"
+    )
+    return lines

@@ -1,0 +1,49 @@
+"""One test per rule of the catalogue that a probe can show: ``test_rule[DCJ-PAGE-002]``.
+
+Each test runs, with hypothesis, the probes that can show its rule against the target, and fails
+with the shrunk request, the response and a replay command when the rule is broken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from conformance.checks.probes import Run, probes_for
+from conformance.checks.search import SearchSettings, search_rule
+from conformance.deviation import Severity
+from conformance.report import entry
+from conformance.rules import CATALOGUE, rule
+
+CHECKED = [
+    pytest.param(r.id, id=r.id, marks=pytest.mark.conformance(r.id))
+    for r in CATALOGUE
+    if probes_for(r.id)
+]
+
+
+@pytest.mark.parametrize("rule_id", CHECKED)
+def test_rule(
+    rule_id: str,
+    conformance_run: Run,
+    conformance_settings: SearchSettings,
+    record_property: Callable[[str, object], None],
+) -> None:
+    before = conformance_run.client.requests
+    record_property("conformance_rule", rule_id)
+    try:
+        notes = search_rule(rule_id, conformance_run, conformance_settings)
+    finally:
+        record_property("conformance_requests", conformance_run.client.requests - before)
+    target = conformance_run.client.target
+    if notes:
+        options = getattr(target, "replay_options", None)
+        record_property(
+            "conformance_notes", [entry(notes[0], url=target.url, emulator_options=options)]
+        )
+    severity = rule(rule_id).severity_in(conformance_run.profile)
+    if severity is not Severity.VIOLATION and not notes:
+        pytest.skip(
+            f"{severity.value} in the {conformance_run.profile.value} profile, and nothing was found"
+        )
