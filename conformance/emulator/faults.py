@@ -6,7 +6,9 @@ fires; users switch them on to see what a report looks like. Adding one is one e
 
 Faults that would otherwise trip a second rule are confined to the inputs where they do not: a
 ``done with failure`` status only appears when no status filter was asked for, an extra item never
-pushes a page past 100, a duplicate replaces an item instead of lengthening the page.
+pushes a page past 100, a duplicate replaces an item instead of lengthening the page. One cannot:
+``combined-filters-or`` answers a union, which holds jobs outside one of the two filters, so its
+responses also break DCJ-FILTER-001 or DCJ-FILTER-002.
 """
 
 from __future__ import annotations
@@ -124,11 +126,10 @@ def _other_action(directive: Document, item: Document) -> None:
     )
 
 
-def _first_resource_only(item: Document, query: Query) -> None:
-    # A server that reports only the first resource of a multi-cluster job.
-    resource_ids = item["resource_ids"].split(" ")
-    if len(resource_ids) > 1:
-        item["resource_ids"] = resource_ids[0]
+def _extra_node(item: Document, query: Query) -> None:
+    # A server that also lists a node the directive does not name. Adding rather than dropping an
+    # id keeps resources.clusters within resource_ids (DCJ-CONSIST-003 stays quiet).
+    item["resource_ids"] += " cln-" + item["job_id"][-8:]
 
 
 def _without(name: str) -> Callable[..., Document]:
@@ -207,8 +208,8 @@ _ALL: tuple[Fault, ...] = (
           "directive.action names another action than job_action",
           success=_items(_directive(_other_action))),
     Fault("resource-ids-mismatch", "DCJ-CONSIST-002",
-          "multi-cluster jobs list only their first resource in resource_ids",
-          success=_items(_first_resource_only)),
+          "resource_ids also lists a node (cln-…) the directive does not name",
+          success=_items(_extra_node)),
     # paging
     Fault("no-cap-at-100", "DCJ-PAGE-001", "limit above 100 returns more than 100 jobs",
           policy=_knob(max_limit=None)),
