@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from conformance import __version__
 from conformance.deviation import Profile, Severity, render
-from conformance.errors import ConformanceError, InputError
+from conformance.errors import ConformanceError, InputError, UsageError
 
 EXIT_OK, EXIT_DEVIATIONS, EXIT_ERROR = 0, 1, 2
 
@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
         title="commands", metavar="COMMAND", parser_class=_Parser, required=True
     )
     _add_validate(commands)
+    _add_run(commands)
+    _add_rules(commands)
+    _add_sign(commands)
+    from conformance.emulator import command as emulator_command
+
+    emulator_command.add_parser(commands).set_defaults(command=emulator_command.run)
     return parser
 
 
@@ -58,6 +64,174 @@ def _add_validate(commands: Any) -> None:
     )
     _add_profile(validate)
     validate.set_defaults(command=_validate)
+
+
+def _add_run(commands: Any) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run the conformance suite against a target",
+        description="Run the conformance suite (pytest --pyargs conformance.suite) against a target. "
+        "Exit status is pytest's: 0 conformant, 1 deviations found, 4 the target or an option was wrong.",
+    )
+    run.add_argument(
+        "--target",
+        default="emulator",
+        help="emulator (default), emulator:FAULT,…, emulator:churn, "
+        "an http(s):// endpoint, or a cassette file or folder",
+    )
+    run.add_argument("--app", help="the app whose jobs are listed (default app-tg3lbp0a)")
+    run.add_argument("--zone", help="the zone (default pek3a)")
+    _add_profile(run)
+    run.add_argument(
+        "--max-examples",
+        type=_positive,
+        metavar="N",
+        help="hypothesis examples per rule and probe (25)",
+    )
+    run.add_argument(
+        "--max-pages",
+        type=_positive,
+        metavar="N",
+        help="pages of 100 jobs read to learn the jobs (5)",
+    )
+    run.add_argument("--seed", type=int, help="the hypothesis seed (default: random, printed)")
+    run.add_argument(
+        "--rate",
+        type=float,
+        metavar="PER_SECOND",
+        help="request cap for a live endpoint (10; 0 = none)",
+    )
+    run.add_argument("--report", metavar="PATH", help="write the JSON report here")
+    run.add_argument(
+        "--accept", metavar="FILE", help="known deviations with reasons (YAML or JSON)"
+    )
+    run.add_argument(
+        "-n", "--workers", type=_positive, metavar="N", help="run on N processes (pytest-xdist)"
+    )
+    run.add_argument(
+        "pytest_args", nargs="*", metavar="PYTEST_ARG", help="more pytest arguments, after --"
+    )
+    run.set_defaults(command=_run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of 1 or more, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value}")
+    return value
+
+
+def _run(args: argparse.Namespace) -> int:
+    import pytest
+
+    options = {
+        "--conformance-target": args.target,
+        "--conformance-app": args.app,
+        "--conformance-zone": args.zone,
+        "--conformance-profile": args.profile,
+        "--conformance-max-examples": args.max_examples,
+        "--conformance-max-pages": args.max_pages,
+        "--conformance-seed": args.seed,
+        "--conformance-rate": args.rate,
+        "--conformance-report": args.report,
+        "--conformance-accept": args.accept,
+    }
+    # This process imported the package before pytest could rewrite its asserts; the suite does
+    # not rely on rewriting, so pytest's warning about it is noise here.
+    argv = [
+        "--pyargs",
+        "conformance.suite",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+    ]
+    argv += [f"{name}={value}" for name, value in options.items() if value is not None]
+    if args.workers:
+        argv += ["-n", str(args.workers)]
+    return int(pytest.main([*argv, *args.pytest_args]))
+
+
+def _add_rules(commands: Any) -> None:
+    rules = commands.add_parser(
+        "rules", help="print the rule catalogue", description="Print the rule catalogue."
+    )
+    rules.add_argument("--markdown", action="store_true", help="as docs/RULES.md")
+    rules.set_defaults(command=_rules)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from conformance.rules import CATALOGUE, to_markdown
+
+    if args.markdown:
+        print(to_markdown(), end="")
+        return EXIT_OK
+    for rule in CATALOGUE:
+        print(f"{rule.id:<18} {rule.severity.value:<12} {rule.title}")
+        print(f"{'':<31} {rule.documented}")
+    return EXIT_OK
+
+
+def _add_sign(commands: Any) -> None:
+    sign = commands.add_parser(
+        "sign",
+        help="sign a query with QingCloud signature v1 (for replaying a finding with curl)",
+        description="Print QUERY signed now with the key pair from QINGCLOUD_ACCESS_KEY_ID and "
+        "QINGCLOUD_SECRET_ACCESS_KEY (or ~/.qingcloud/config.yaml), or the emulator's demo pair with --demo.",
+    )
+    sign.add_argument(
+        "query",
+        metavar="QUERY",
+        help="the parameters, e.g. 'action=DescribeClusterJobs&app=…&zone=pek3a'",
+    )
+    sign.add_argument(
+        "--demo", action="store_true", help="sign with the emulator's published demo key pair"
+    )
+    sign.add_argument(
+        "--verb", choices=["GET", "POST"], default="GET", help="the HTTP method signed for (GET)"
+    )
+    sign.add_argument("--path", default="/iaas/", help="the request path signed for (/iaas/)")
+    sign.add_argument(
+        "--mutation", help="break the signature the way a suite probe did (see the finding)"
+    )
+    sign.set_defaults(command=_sign)
+
+
+def _sign(args: argparse.Namespace) -> int:
+    from urllib.parse import parse_qsl
+
+    from conformance import signing, wire
+    from conformance.client import utc_now
+
+    if args.demo:
+        from conformance.emulator import DEMO_CREDENTIALS
+
+        credentials = DEMO_CREDENTIALS
+    else:
+        from conformance.targets import load_credentials
+
+        credentials = load_credentials()
+    pairs = parse_qsl(args.query.lstrip("?"), keep_blank_values=True)
+    if args.mutation:
+        from conformance.strategies.requests import MUTATIONS
+
+        if args.mutation not in MUTATIONS:
+            raise UsageError(
+                f"unknown --mutation {args.mutation!r}; choose from {', '.join(MUTATIONS)}"
+            )
+        signed = MUTATIONS[args.mutation].apply(
+            pairs, credentials, now=utc_now(), verb=args.verb, path=args.path
+        )
+    else:
+        signed = signing.sign(pairs, credentials, verb=args.verb, path=args.path, now=utc_now())
+    print(wire.query_string(signed))
+    return EXIT_OK
 
 
 def _add_profile(parser: argparse.ArgumentParser) -> None:

@@ -38,6 +38,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {value}")
+    return value
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "DescribeClusterJobs conformance")
     group.addoption(
@@ -77,6 +87,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="pages of 100 jobs read to learn the target's jobs (default 5)",
     )
     group.addoption(
+        "--conformance-rate",
+        default=10.0,
+        type=_rate,
+        metavar="PER_SECOND",
+        help="at most this many requests per second to a live endpoint (default 10; 0 = no cap)",
+    )
+    group.addoption(
+        "--conformance-timeout",
+        default=10.0,
+        type=_rate,
+        metavar="SECONDS",
+        help="seconds to wait for a live endpoint's answer (default 10)",
+    )
+    group.addoption(
         "--conformance-seed",
         default=None,
         type=int,
@@ -114,6 +138,8 @@ class ConformanceState:
         self.profile: str = option.conformance_profile
         self.max_examples: int = option.conformance_max_examples
         self.max_pages: int = option.conformance_max_pages
+        self.rate: float | None = option.conformance_rate or None
+        self.timeout: float = option.conformance_timeout
         self.seed: int = (
             option.conformance_seed
             if option.conformance_seed is not None
@@ -139,7 +165,7 @@ class ConformanceState:
             from conformance.deviation import Profile
             from conformance.targets import open_target
 
-            self.target = open_target(self.target_spec)
+            self.target = open_target(self.target_spec, rate=self.rate, timeout=self.timeout)
             self.report.target = self.target.name
             client = Client(self.target, zone=self.zone)
             universe = learn(client, self.app, max_pages=self.max_pages)
