@@ -101,24 +101,26 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         return 0
     emulator, notes = build(args)
     server = make_server(emulator, args.host, args.port, log_requests=args.log_requests)
-    print(f"listening on {server.url}", file=out, flush=True)
-    for note in notes:
-        print(note, file=out, flush=True)
     stop = threading.Event()
-    restore = _on_signals(lambda: stop.set())
+    # Handlers first, then the URL: whoever reacts to the URL may signal at once.
+    restore = _on_signals(stop.set)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
     )
-    thread.start()
     try:
+        thread.start()
+        print(f"listening on {server.url}", file=out, flush=True)
+        for note in notes:
+            print(note, file=out, flush=True)
         # Waiting in short slices keeps the main thread able to run signal handlers promptly.
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
-        pass
+        pass  # a SIGINT from before the handlers were in place
     finally:
         restore()
-        server.shutdown()
+        if thread.is_alive():  # shutdown() waits for a serving loop: one must have started
+            server.shutdown()
         server.server_close()
         thread.join(timeout=5)
     print("stopped", file=out, flush=True)

@@ -148,6 +148,12 @@ class _Handler(BaseHTTPRequestHandler):
             response = json_response(codes.error_body(codes.INTERNAL_ERROR, "the emulator failed"))
         self._send(response)
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (bad request line, URI too long…), as JSON like every error."""
+        detail = message or self.responses.get(code, ("refused",))[0]
+        self.log_error("code %d, message %s", code, detail)
+        self._refuse(code, f"{detail} (HTTP {code})")
+
     def _refuse(self, status: int, detail: str) -> None:
         self.close_connection = True
         response = json_response(codes.error_body(codes.INVALID_REQUEST_FORMAT, detail), status)
@@ -202,7 +208,7 @@ def serve(
     server = make_server(emulator, host, port, **options)
     thread = threading.Thread(
         target=server.serve_forever,
-        kwargs={"poll_interval": 0.1},
+        kwargs={"poll_interval": 0.05},  # how long shutdown waits for the loop
         name=f"conformance-emulator:{server.server_port}",
         daemon=True,
     )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from conformance import signing, wire
 from conformance.emulator import DEMO_CREDENTIALS, Emulator
+from conformance.emulator.data import STATUSES, Job, parse_job_time
 from conformance.exchange import Response
 
 APP = "app-tg3lbp0a"
@@ -59,8 +62,6 @@ def signed_query(
     now: float = START,
 ) -> str:
     """A signed query string (or form body) for ``params``, ``action`` included."""
-    from datetime import datetime, timezone
-
     moment = datetime.fromtimestamp(now, timezone.utc)
     pairs = signing.sign(
         {"action": "DescribeClusterJobs", **params}, credentials, verb=verb, path=path, now=moment
@@ -113,3 +114,31 @@ def _complete(received: bytes) -> bool:
 def body_json(response: Response) -> Any:
     """The JSON body of an HTTP response."""
     return json.loads(response.body)
+
+
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_SENDER = {"lang", "user_id", "console_id", "root_user_id", "role", "privilege", "channel"}
+_DIRECTIVE = {"sender", "zone", "expires", "action", "clusters", "resource_ids"}
+
+
+def assert_consistent(job: Job) -> None:
+    """Every field of the job agrees with its directive, and its times are in order and UTC."""
+    item = job.item
+    directive = json.loads(item["directive"])
+    assert set(directive) == _DIRECTIVE
+    assert set(directive["sender"]) == _SENDER
+    assert type(directive["sender"]["privilege"]) is int
+    assert directive["zone"] == job.zone
+    assert directive["action"] == item["job_action"]
+    assert directive["resource_ids"] == item["resource_ids"].split(" ")
+    assert directive["clusters"] == item["resources"]["clusters"]
+    for name in ("create_time", "status_time"):
+        assert _TIME.fullmatch(item[name])
+    assert _TIME.fullmatch(directive["expires"])
+    created, changed = parse_job_time(item["create_time"]), parse_job_time(item["status_time"])
+    assert created is not None
+    assert changed is not None
+    assert changed >= created
+    assert item["status"] in STATUSES
+    assert (job.status, job.job_id) == (item["status"], item["job_id"])
+    assert json.loads(job.encoded) == item
