@@ -166,8 +166,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         if close:
             self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(response.body)
+        if self.request_version == "HTTP/0.9":  # no head at all (http.server's own rule)
+            self.wfile.write(response.body)
+            return
+        # Head and body in one write: one syscall and one packet, where end_headers() makes two.
+        # (_headers_buffer is http.server's list of head lines; send_response() has created it.)
+        self._headers_buffer.append(b"\r\n" + response.body)  # type: ignore[attr-defined]
+        self.flush_headers()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if self.server.log_requests:
