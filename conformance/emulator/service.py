@@ -1,12 +1,14 @@
 """The DescribeClusterJobs semantics: ``Emulator.handle(Request) -> Response``, no sockets involved.
 
-Checks run in the order a real gateway runs them: the encoding can be read at all, then who is
-asking (key, signature, time), then what is asked (action, zone, app, values), then whether the
-named jobs exist. The first failure answers, as an error body with HTTP 200.
+Checks run in this order, and the first failure answers (an error body with HTTP 200): the
+parameters can be read at all; who is asking (key, signature, time), so that nothing about a request
+is revealed to a client that cannot sign it; the array encoding; what is asked (action, zone, app,
+the values); whether the named jobs exist.
 
-Speed: the listing of every (zone, app) is sorted once per data change, and each job carries its item
-already encoded, so a correct server's answer is a filter, a slice and a ``bytes.join``. Only faults
-that rewrite documents pay for parsing and re-serialising.
+Speed: ``fastpath`` reads and verifies a plain request; the listing of every (zone, app) is sorted
+and encoded once per data change (status-filtered ones on first use), so a correct server's answer
+is a dict lookup, a slice and a ``bytes.join``. Only faults that rewrite documents pay for parsing
+and re-serialising.
 """
 
 from __future__ import annotations
@@ -410,10 +412,6 @@ def _values(value: str | list[str] | None) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if type(value) is str else tuple(value)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _not_a_count(name: str, value: object, wanted: str) -> Rejection:

@@ -355,3 +355,13 @@ def test_a_malformed_query_gets_an_api_error_not_a_crash(emulator: Emulator, que
 def test_a_query_escape_that_is_not_utf8_is_a_format_error(emulator: Emulator) -> None:
     response = emulator.handle(Request("GET", "/iaas/", "app=%C3%28"))
     assert error(response.json()) == (1100, "InvailidRequestFormat")
+
+
+@pytest.mark.parametrize(
+    "query", ["app=\ud800", "\udfff=1&signature=x", "zone=pek3a&a=\ud800&signature=x"]
+)
+def test_a_lone_surrogate_from_an_in_process_caller_is_refused_not_raised(
+    emulator: Emulator, query: str
+) -> None:
+    response = emulator.handle(Request("GET", "/iaas/", query))
+    assert response.json()["ret_code"] in (1100, 1200)
