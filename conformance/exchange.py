@@ -6,11 +6,17 @@ sockets, and cassettes store them: one shape for every target.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
+
+from conformance.jsontext import loads
+
+#: What ``Response.document`` is when the body is not JSON.
+NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,15 @@ class Response:
 
     def json(self) -> Any:
         """The body parsed as JSON (raises ``ValueError`` when it is not JSON)."""
-        return json.loads(self.body)
+        return loads(self.body)
+
+    @functools.cached_property
+    def document(self) -> Any:
+        """The body parsed as JSON once, or ``NOT_JSON``: every check of an exchange shares it."""
+        try:
+            return loads(self.body)
+        except (ValueError, RecursionError):
+            return NOT_JSON
 
 
 def json_response(document: Any, status: int = 200) -> Response:

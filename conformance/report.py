@@ -16,7 +16,7 @@ from typing import Any
 
 from conformance.checks.findings import Finding
 from conformance.errors import InputError
-from conformance.exchange import Exchange
+from conformance.exchange import NOT_JSON, Exchange
 from conformance.replay import reproduce, unsigned_query
 from conformance.rules import rule
 
@@ -55,9 +55,8 @@ def _request(exchange: Exchange) -> dict[str, Any]:
 
 def _response(exchange: Exchange, pointer: str) -> dict[str, Any]:
     response = exchange.response
-    try:
-        document = json.loads(response.body)
-    except (ValueError, RecursionError):
+    document = response.document
+    if document is NOT_JSON:
         return {
             "status": response.status,
             "body": response.body[:RESPONSE_EXCERPT].decode("utf-8", "replace"),

@@ -18,11 +18,11 @@ from datetime import datetime
 from typing import Any, TypeGuard
 
 import jsonschema
-import orjson
 
 from conformance import codes, schemas
 from conformance.deviation import Deviation, Profile
 from conformance.documented import Citation, parse_reference
+from conformance.jsontext import loads
 from conformance.rules import rule
 
 DEFAULT_LIMIT = 20
@@ -101,19 +101,6 @@ def is_error_body(document: Mapping[str, Any]) -> bool:
         return ret_code != 0
     # A malformed ret_code: judge the body by its shape, an error's or a success's.
     return "message" in document and "action" not in document and "job_set" not in document
-
-
-def loads(text: bytes | str) -> Any:
-    """JSON text to Python: orjson for speed, the standard library for what orjson refuses.
-
-    orjson rejects some valid JSON (integers beyond 64 bits) and JSON extensions the standard
-    library reads (NaN); in both cases the standard library decides, and raises ValueError with
-    its position when the text is not JSON at all.
-    """
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
 
 
 def _loads_or_none(text: str) -> Any:

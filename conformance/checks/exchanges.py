@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from conformance import codes
 from conformance.checks.findings import Finding, findings
 from conformance.deviation import Deviation, Profile
-from conformance.exchange import Exchange
+from conformance.exchange import NOT_JSON, Exchange
 from conformance.rules import rule
 from conformance.validate import validate_response
 
@@ -52,9 +53,8 @@ def check_exchange(
                 actual=content_type or "(none)",
             )
         )
-    try:
-        document = json.loads(response.body)
-    except (ValueError, RecursionError):
+    document = response.document
+    if document is NOT_JSON:
         transport.append(
             deviation(
                 "DCJ-ROBUST-001",
@@ -75,26 +75,34 @@ def check_exchange(
                 actual=document.get("message"),
             )
         )
-    deviations = validate_response(document, params, profile=profile)
+    deviations = _judged(response.body, _request_key(params), profile)
     return findings([*transport, *deviations], exchange)
+
+
+def _request_key(params: Mapping[str, Any] | None) -> str | None:
+    return None if params is None else json.dumps(params, sort_keys=True, default=str)
+
+
+# Judging a body is a pure function of the body, the request and the profile, and a suite sends the
+# same request many times (each rule replays its probe's seeded cases), so the verdicts are kept.
+# Bounded: a changing live system only misses.
+@functools.lru_cache(maxsize=1024)
+def _judged(body: bytes, request_key: str | None, profile: Profile) -> tuple[Deviation, ...]:
+    params = None if request_key is None else json.loads(request_key)
+    return tuple(validate_response(body, params, profile=profile))
 
 
 def ret_code(exchange: Exchange) -> int | None:
     """The response's ret_code, or None when the body is not a JSON object with an integer one."""
-    try:
-        document = json.loads(exchange.response.body)
-    except (ValueError, RecursionError):
-        return None
+    document = exchange.response.document
     value = document.get("ret_code") if isinstance(document, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def body(exchange: Exchange) -> Any:
     """The response body as JSON, or None when it is not JSON."""
-    try:
-        return json.loads(exchange.response.body)
-    except (ValueError, RecursionError):
-        return None
+    document = exchange.response.document
+    return None if document is NOT_JSON else document
 
 
 def deviation(

@@ -9,7 +9,6 @@ and a job whose status moved in between may be either. Jobs are never assumed to
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from conformance import codes
 from conformance.client import Client
 from conformance.errors import TargetError
-from conformance.exchange import Exchange
+from conformance.exchange import NOT_JSON, Exchange
 
 PAGE = 100
 
@@ -67,9 +66,8 @@ def learn(client: Client, app: str, *, max_pages: int) -> Universe:
 def _success(exchange: Exchange, app: str, client: Client) -> dict[str, Any]:
     where = client.target.name
     response = exchange.response
-    try:
-        document = json.loads(response.body)
-    except (ValueError, RecursionError):
+    document = response.document
+    if document is NOT_JSON:
         kind = response.header("Content-Type") or "no content type"
         start = response.body[:60].decode("utf-8", "replace").replace("\n", " ")
         raise TargetError(
