@@ -150,6 +150,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own refusals (bad request line, URI too long…), as JSON like every error."""
+        if code == 501:
+            # http.server's answer to a method it has no do_ for (TRACE, HEAD, …) is 501, a server
+            # error; for an API that serves GET and POST the method is the client's mistake.
+            code, message = 405, f"method {self.command} is not allowed: use GET or POST"
         detail = message or self.responses.get(code, ("refused",))[0]
         self.log_error("code %d, message %s", code, detail)
         self._refuse(code, f"{detail} (HTTP {code})")
@@ -157,6 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _refuse(self, status: int, detail: str) -> None:
         self.close_connection = True
         response = json_response(codes.error_body(codes.INVALID_REQUEST_FORMAT, detail), status)
+        if status == 405:
+            response = Response(status, response.body, (*response.headers, ("Allow", "GET, POST")))
         self._send(response, close=True)
 
     def _send(self, response: Response, *, close: bool = False) -> None:
