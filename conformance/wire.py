@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+# What percent-encoding leaves as it is (the wire sheet, signature step 3), ASCII only.
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
+
 INTEGER_PARAMS: frozenset[str] = frozenset({"verbose", "offset", "limit"})
 
 _INTEGER = re.compile(r"-?[0-9]+")  # ASCII only: int() would also accept "١" and " 1"
@@ -38,6 +41,10 @@ class DecodedQuery:
 
 def percent_encode(text: str) -> str:
     """UTF-8 percent-encoding leaving only ``A-Z a-z 0-9 - _ . ~``, upper-case hex, space as %20."""
+    # Most names and values (ids, numbers, statuses) need no escape at all, and a C-level regex
+    # says so ~10x faster than quote() can encode them (every request signs ~15 of them).
+    if _UNRESERVED.fullmatch(text):
+        return text
     # quote() always keeps "_.-~" and letters and digits; safe="" stops it keeping "/".
     return quote(text, safe="")
 
