@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from conformance.deviation import Profile, Severity
+from conformance.deviation import Deviation, Profile, Severity
 from conformance.documented import Citation, page, wire
 
 
@@ -27,6 +27,28 @@ class Rule:
     def severity_in(self, profile: Profile) -> Severity:
         """How a deviation from this rule counts under ``profile``."""
         return self.strict if profile is Profile.STRICT else self.severity
+
+    def deviation(
+        self,
+        profile: Profile,
+        message: str,
+        *,
+        pointer: str = "",
+        expected: object = None,
+        actual: object = None,
+        inner_pointer: str = "",
+    ) -> Deviation:
+        """A deviation from this rule, with its citation and its severity under ``profile``."""
+        return Deviation(
+            rule=self.id,
+            severity=self.severity_in(profile),
+            pointer=pointer,
+            message=message,
+            expected=expected,
+            actual=actual,
+            documented=self.documented,
+            inner_pointer=inner_pointer,
+        )
 
 
 _V, _U, _I = Severity.VIOLATION, Severity.UNDOCUMENTED, Severity.INFO

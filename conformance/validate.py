@@ -532,15 +532,12 @@ def _deviation(
     actual: object = None,
     inner_pointer: str = "",
 ) -> Deviation:
-    found = rule(rule_id)
-    return Deviation(
-        rule=rule_id,
-        severity=found.severity_in(profile),
+    return rule(rule_id).deviation(
+        profile,
+        message,
         pointer=pointer,
-        message=message,
         expected=expected,
         actual=actual,
-        documented=found.documented,
         inner_pointer=inner_pointer,
     )
 

@@ -115,15 +115,8 @@ def deviation(
     pointer: str = "",
 ) -> Deviation:
     """A deviation of ``rule_id`` with the rule's citation and its severity under ``profile``."""
-    found = rule(rule_id)
-    return Deviation(
-        rule=rule_id,
-        severity=found.severity_in(profile),
-        pointer=pointer,
-        message=message,
-        expected=expected,
-        actual=actual,
-        documented=found.documented,
+    return rule(rule_id).deviation(
+        profile, message, pointer=pointer, expected=expected, actual=actual
     )
 
 
