@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 from conformance.strategies import STATUSES, job_ids, jobs, responses
 
@@ -21,8 +22,8 @@ JOB_ID = re.compile(r"^j-[a-z0-9]{8}$|^j-[a-z0-9]{11}$")
     ids=["empty", "undocumented", "one-unknown", "a-bare-string", "upper-case"],
 )
 def test_jobs_rejects_statuses_outside_the_documented_four(statuses: Any) -> None:
-    with pytest.raises(ValueError, match=r"statuses must be a non-empty subset of") as raised:
-        jobs(statuses=statuses)
+    with pytest.raises(InvalidArgument, match=r"statuses must be a non-empty subset of") as raised:
+        jobs(statuses=statuses).validate()
 
     assert repr(statuses) in str(raised.value)
     assert "successful" in str(raised.value)  # the valid choices are listed
@@ -34,16 +35,22 @@ def test_jobs_rejects_statuses_outside_the_documented_four(statuses: Any) -> Non
     ids=["negative-min", "min-above-max", "max-above-100", "both-above-100"],
 )
 def test_responses_rejects_sizes_outside_0_to_100(min_size: int, max_size: int) -> None:
-    with pytest.raises(ValueError, match=r"need 0 <= min_size <= max_size <= 100") as raised:
-        responses(min_size=min_size, max_size=max_size)
+    with pytest.raises(InvalidArgument, match=r"need 0 <= min_size <= max_size <= 100") as raised:
+        responses(min_size=min_size, max_size=max_size).validate()
 
     assert f"min_size={min_size}" in str(raised.value)
     assert f"max_size={max_size}" in str(raised.value)
 
 
 def test_responses_rejects_undocumented_statuses() -> None:
-    with pytest.raises(ValueError, match=r"statuses must be a non-empty subset of"):
-        responses(statuses=("done with failure",))
+    with pytest.raises(InvalidArgument, match=r"statuses must be a non-empty subset of"):
+        responses(statuses=("done with failure",)).validate()
+
+
+def test_jobs_rejects_an_empty_zone() -> None:
+    # An empty zone would draw directives that break the directive schema (zone has minLength 1).
+    with pytest.raises(InvalidArgument, match=r"zone must be a non-empty string"):
+        jobs(zone="").validate()
 
 
 @given(job_ids())

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 STATUSES = ("pending", "working", "failed", "successful")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -93,9 +94,30 @@ def _job(
 def jobs(
     *, zone: str = "pek3a", statuses: tuple[str, ...] = STATUSES
 ) -> st.SearchStrategy[dict[str, Any]]:
-    """One job item, consistent in itself: its directive agrees with its fields, its times are ordered."""
-    if not statuses or not set(statuses) <= set(STATUSES):
-        raise ValueError(f"statuses must be a non-empty subset of {STATUSES}, not {statuses!r}")
+    """One job item, consistent in itself: its directive agrees with its fields, its times are ordered.
+
+    Bad arguments raise ``InvalidArgument`` when the strategy is first drawn from, as hypothesis's own.
+    """
+    return st.deferred(
+        lambda: _jobs(zone=_checked_zone(zone), statuses=_checked_statuses(statuses))
+    )
+
+
+def _checked_zone(zone: object) -> str:
+    if not isinstance(zone, str) or not zone:
+        raise InvalidArgument(f"zone must be a non-empty string, not {zone!r}")
+    return zone
+
+
+def _checked_statuses(statuses: object) -> tuple[str, ...]:
+    if not isinstance(statuses, tuple) or not statuses or not set(statuses) <= set(STATUSES):
+        raise InvalidArgument(
+            f"statuses must be a non-empty subset of {STATUSES}, not {statuses!r}"
+        )
+    return statuses
+
+
+def _jobs(*, zone: str, statuses: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
     return st.builds(
         _job,
         job_id=job_ids(),
@@ -122,12 +144,18 @@ def responses(
     statuses: tuple[str, ...] = STATUSES,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """A success response of ``min_size`` to ``max_size`` distinct jobs; total_count covers them."""
+    return st.deferred(lambda: _responses(min_size, max_size, jobs(zone=zone, statuses=statuses)))
+
+
+def _responses(
+    min_size: int, max_size: int, items: st.SearchStrategy[dict[str, Any]]
+) -> st.SearchStrategy[dict[str, Any]]:
     if not 0 <= min_size <= max_size <= 100:
-        raise ValueError(
+        raise InvalidArgument(
             f"need 0 <= min_size <= max_size <= 100, not min_size={min_size}, max_size={max_size}"
         )
     job_sets = st.lists(
-        jobs(zone=zone, statuses=statuses),
+        items,
         min_size=min_size,
         max_size=max_size,
         unique_by=lambda job: job["job_id"],
