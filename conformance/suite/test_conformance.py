@@ -38,7 +38,7 @@ def test_rule(
         record_property("conformance_requests", conformance_run.client.requests - before)
     target = conformance_run.client.target
     if notes:
-        options = getattr(target, "replay_options", None)
+        options = target.replay_options
         record_property(
             "conformance_notes", [entry(notes[0], url=target.url, emulator_options=options)]
         )

@@ -25,6 +25,9 @@ class Target(ABC):
     credentials: Credentials | None = None
     #: The base URL a replay command should use; None when there is none (in-process).
     url: str | None = None
+    #: For an in-process target: the ``conformance emulator`` options that serve the same behaviour
+    #: over HTTP, so a replay command reproduces a finding (its faults, churn).
+    replay_options: str | None = None
 
     @abstractmethod
     def send(self, request: Request) -> Response:

@@ -38,6 +38,10 @@ class EmulatorTarget(Target):
         self.credentials = self.emulator.credentials
         self.path = "/iaas/"
         self.name = _name(self.emulator)
+        options = [f"--fault {fault.name}" for fault in self.emulator.faults]
+        if self.emulator.churn is not None:
+            options.append("--churn")
+        self.replay_options = " ".join(options) or None
 
     def send(self, request: Request) -> Response:
         """Answer in-process; the emulator never raises for anything a client can send."""
