@@ -1,0 +1,102 @@
+"""A target the suite cannot use, or an option it cannot take, stops the run before any test with
+one line that says why, and an exit status that is neither 0 (conformant) nor 1 (deviations).
+
+Each run is a real subprocess, so the exit status is the one a CI job sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from conformance.targets.credentials import KEY_ID_VARIABLE, SECRET_VARIABLE
+from tests.suite.helpers import SUITE
+
+TIMEOUT = 60
+
+
+def assert_stopped_with(result: pytest.RunResult, reason: str, status: int = 4) -> None:
+    """The run exited with ``status`` before any test, saying ``reason``, without a traceback."""
+    output = result.outlines + result.errlines
+    assert result.ret == status, "\n".join(output)
+    assert [line for line in output if reason in line], "\n".join(output)
+    assert not [line for line in output if "Traceback" in line], "\n".join(output)
+    assert not [line for line in output if "test_rule[" in line or " passed" in line]
+
+
+def test_a_live_target_without_credentials_stops_the_run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, emulator_url: Callable[..., str]
+) -> None:
+    # pytester points HOME at its own folder, so no ~/.qingcloud/config.yaml is found either.
+    monkeypatch.delenv(KEY_ID_VARIABLE, raising=False)
+    monkeypatch.delenv(SECRET_VARIABLE, raising=False)
+    url = emulator_url()
+
+    result = pytester.runpytest_subprocess(*SUITE, f"--conformance-target={url}", timeout=TIMEOUT)
+
+    assert_stopped_with(
+        result,
+        f"conformance: no credentials for {url}: set {KEY_ID_VARIABLE} and {SECRET_VARIABLE}",
+    )
+
+
+@pytest.mark.usefixtures("demo_credentials")
+def test_a_live_target_that_refuses_connections_stops_the_run(
+    pytester: pytest.Pytester, closed_port: int
+) -> None:
+    url = f"http://127.0.0.1:{closed_port}/iaas/"
+
+    result = pytester.runpytest_subprocess(
+        *SUITE, f"--conformance-target={url}", "--conformance-rate=0", timeout=TIMEOUT
+    )
+
+    assert_stopped_with(result, f"conformance: cannot reach {url}: connection refused")
+
+
+@pytest.mark.usefixtures("demo_credentials")
+def test_a_live_target_that_answers_html_stops_the_run(
+    pytester: pytest.Pytester, html_url: str
+) -> None:
+    result = pytester.runpytest_subprocess(
+        *SUITE, f"--conformance-target={html_url}", "--conformance-rate=0", timeout=TIMEOUT
+    )
+
+    assert_stopped_with(
+        result, f"conformance: {html_url} is not a QingCloud API: HTTP 200, text/html"
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "reason"),
+    [
+        pytest.param(
+            "--conformance-profile=bogus",
+            "argument --conformance-profile: invalid choice: 'bogus' "
+            "(choose from 'documented', 'strict')",
+            id="profile",
+        ),
+        pytest.param(
+            "--conformance-max-examples=0",
+            "argument --conformance-max-examples: expected a whole number of 1 or more, got 0",
+            id="max-examples",
+        ),
+        pytest.param(
+            "--conformance-rate=fast",
+            "argument --conformance-rate: expected a number of 0 or more, got 'fast'",
+            id="rate",
+        ),
+        pytest.param(
+            "--conformance-target=emulator:no-such-fault",
+            "conformance: unknown fault 'no-such-fault' in target 'emulator:no-such-fault'; "
+            "valid names: churn, missing-total-count",
+            id="fault",
+        ),
+    ],
+)
+def test_a_wrong_option_value_stops_the_run_and_lists_what_is_allowed(
+    pytester: pytest.Pytester, option: str, reason: str
+) -> None:
+    result = pytester.runpytest_subprocess(*SUITE, option, timeout=TIMEOUT)
+
+    assert_stopped_with(result, reason, status=pytest.ExitCode.USAGE_ERROR)
