@@ -48,7 +48,10 @@ def reproduce(
     if url is None:
         url = f"http://127.0.0.1:{EMULATOR_PORT}{request.path}"
         options = f" {emulator_options}" if emulator_options else ""
-        setup = f"conformance emulator --port {EMULATOR_PORT}{options} &\n"
+        # The replay signs with the demo pair, so the emulator must check that pair, not the one
+        # a user may have in the environment.
+        unset = "env -u QINGCLOUD_ACCESS_KEY_ID -u QINGCLOUD_SECRET_ACCESS_KEY "
+        setup = f"{unset}conformance emulator --port {EMULATOR_PORT}{options} &\n"
     sign = ["conformance", "sign"]
     if setup:
         sign.append("--demo")

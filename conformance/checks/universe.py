@@ -57,7 +57,10 @@ def learn(client: Client, app: str, *, max_pages: int) -> Universe:
             if isinstance(job, dict) and isinstance(job.get("job_id"), str):
                 statuses.setdefault(job["job_id"], str(job.get("status")))
         if not jobs or (page + 1) * PAGE >= total:
-            return Universe(app, statuses, total, complete=True, exchanges=tuple(exchanges))
+            # The last page was reached, but only seeing every job makes the listing complete: a
+            # server that skips or repeats jobs across pages (or data that moved) leaves gaps.
+            complete = len(statuses) >= total
+            return Universe(app, statuses, total, complete=complete, exchanges=tuple(exchanges))
     return Universe(
         app, statuses, total, complete=len(statuses) >= total, exchanges=tuple(exchanges)
     )

@@ -109,7 +109,7 @@ def test_a_failure_shows_the_rule_its_documented_line_the_request_the_response_a
             "  deviation:  the response holds * jobs for limit=*",
             "  request:    * /iaas/?action=DescribeClusterJobs&*limit=*",
             "  response:   HTTP 200 {*",
-            "  reproduce:  conformance emulator --port *",
+            "  reproduce:  env -u QINGCLOUD_ACCESS_KEY_ID -u QINGCLOUD_SECRET_ACCESS_KEY conformance emulator --port *",
             "              curl *conformance sign --demo*action=DescribeClusterJobs*limit=*",
         ]
     )
@@ -129,7 +129,7 @@ def test_the_replay_of_an_in_process_finding_starts_an_emulator_with_the_same_fa
 
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
-        ["  reproduce:  conformance emulator --port * --fault limit-off-by-one*"]
+        ["  reproduce:  env -u QINGCLOUD_* conformance emulator --port * --fault limit-off-by-one*"]
     )
 
 
