@@ -4,11 +4,17 @@ A fault either turns a knob of the service's ``Policy`` (input handling, paging,
 rewrites a finished success or error document. The toolkit's tests switch them on to show each rule
 fires; users switch them on to see what a report looks like. Adding one is one entry in ``FAULTS``.
 
-Faults that would otherwise trip a second rule are confined to the inputs where they do not: a
-``done with failure`` status only appears when no status filter was asked for, an extra item never
-pushes a page past 100, a duplicate replaces an item instead of lengthening the page. One cannot:
-``combined-filters-or`` answers a union, which holds jobs outside one of the two filters, so its
-responses also break DCJ-FILTER-001 or DCJ-FILTER-002.
+Within one response, faults that would otherwise trip a second rule are confined to the inputs
+where they do not: a ``done with failure`` status only appears when no status filter was asked for,
+an extra item never pushes a page past 100, a duplicate replaces an item instead of lengthening the
+page. One cannot: ``combined-filters-or`` answers a union, which holds jobs outside one of the two
+filters, so its responses also break DCJ-FILTER-001 or DCJ-FILTER-002.
+
+Across calls, what one broken response does to the calls around it is a deviation too, and the
+suite reports it: a paging fault also breaks tiling or the page count (``limit-off-by-one`` and
+DCJ-PAGE-004, ``offset-off-by-one`` and DCJ-PAGE-006), a filter fault the agreement of filtered and
+unfiltered listings (DCJ-FILTER-004, DCJ-PAGE-005), and ``crash-on-negative-offset``'s HTML page
+also breaks DCJ-RESP-002. ``rule`` is the rule a fault is about: the suite always names it.
 """
 
 from __future__ import annotations
