@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(commands)
     _add_rules(commands)
     _add_sign(commands)
+    from conformance.cassettes import command as cassettes_command
+
+    cassettes_command.add_parser(commands)
     from conformance.emulator import command as emulator_command
 
     emulator_command.add_parser(commands).set_defaults(command=emulator_command.run)
@@ -103,6 +106,11 @@ def _add_run(commands: Any) -> None:
     )
     run.add_argument("--report", metavar="PATH", help="write the JSON report here")
     run.add_argument(
+        "--record",
+        metavar="PATH",
+        help="write every interaction to this vcrpy cassette (.yaml or .json), secrets scrubbed",
+    )
+    run.add_argument(
         "--accept", metavar="FILE", help="known deviations with reasons (YAML or JSON)"
     )
     run.add_argument(
@@ -139,6 +147,7 @@ def _run(args: argparse.Namespace) -> int:
         "--conformance-seed": args.seed,
         "--conformance-rate": args.rate,
         "--conformance-report": args.report,
+        "--conformance-record": args.record,
         "--conformance-accept": args.accept,
     }
     # This process imported the package before pytest could rewrite its asserts; the suite does

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from conformance.cassettes.judge import Verdict
+    from conformance.cassettes.record import Recorder
     from conformance.checks.probes import Run
     from conformance.checks.search import SearchSettings
     from conformance.client import Client
@@ -46,6 +48,15 @@ def _rate(text: str) -> float:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {value}")
     return value
+
+
+def _cassette_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
+        raise argparse.ArgumentTypeError(
+            f"a cassette is named *.yaml, *.yml or *.json, got {text!r}"
+        )
+    return path
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -115,6 +126,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write a JSON report here",
     )
     group.addoption(
+        "--conformance-record",
+        default=None,
+        type=_cassette_path,
+        metavar="PATH",
+        help="write every interaction of the run to this vcrpy cassette (.yaml, .yml or .json), "
+        "secrets scrubbed",
+    )
+    group.addoption(
         "--conformance-accept",
         default=None,
         type=Path,
@@ -155,6 +174,24 @@ class ConformanceState:
         self.report: Report = Report(target=self.target_spec, profile=self.profile, seed=self.seed)
         self.target: Target | None = None
         self.run: Run | None = None
+        # A cassette target is judged offline: the suite's tests become judgements of recordings.
+        self.offline: bool = False
+        if option.conformance_target is not None:
+            from conformance.targets.cassette import names_cassettes
+
+            self.offline = names_cassettes(option.conformance_target)
+        self.record_path: Path | None = option.conformance_record
+        if self.record_path is not None and self.offline:
+            raise pytest.UsageError(
+                "--conformance-record: the target is a cassette, which sends nothing to record; "
+                "record against emulator or an http(s):// endpoint"
+            )
+        workerinput = getattr(config, "workerinput", None)
+        self.session: str = workerinput["workerid"] if workerinput else "main"
+        self.recorder: Recorder | None = None
+        self.recorded: dict[str, list[dict[str, Any]]] = {}
+        self.verdict: Verdict | None = None
+        self.recorded_count: int = 0
 
     def open(self) -> Run:
         """Open the target and learn its jobs, once per process."""
@@ -168,7 +205,17 @@ class ConformanceState:
             self.target = open_target(self.target_spec, rate=self.rate, timeout=self.timeout)
             self.report.target = self.target.name
             client = Client(self.target, zone=self.zone)
-            universe = learn(client, self.app, max_pages=self.max_pages)
+            if self.record_path is not None:
+                from conformance.cassettes.record import Recorder
+
+                self.recorder = Recorder(self.target, session=self.session)
+                client.observers.append(self.recorder)
+            if self.offline:
+                from conformance.checks.universe import Universe
+
+                universe = Universe(self.app, {}, 0, complete=False)  # nothing is sent to learn
+            else:
+                universe = learn(client, self.app, max_pages=self.max_pages)
             self.run = Run(
                 client, self.app, Profile(self.profile), universe, max_pages=self.max_pages
             )
@@ -178,6 +225,37 @@ class ConformanceState:
         """Close the target."""
         if self.target is not None:
             self.target.close()
+
+    def judged(self) -> Verdict:
+        """Every rule over the cassette target's recordings, judged once per process."""
+        if self.verdict is None:
+            from conformance.cassettes.judge import judge
+            from conformance.deviation import Profile
+
+            self.open()
+            self.verdict = judge(getattr(self.target, "cassettes", ()), Profile(self.profile))
+        return self.verdict
+
+    def write_recording(self) -> int:
+        """Write what this process and its xdist workers recorded; how many interactions."""
+        from conformance.cassettes.record import provenance, write_recording
+
+        own = self.recorder.interactions if self.recorder is not None else []
+        interactions = own + [i for worker in sorted(self.recorded) for i in self.recorded[worker]]
+        if self.record_path is None or self.target is None or not interactions:
+            return 0
+        recorded = provenance(
+            self.target, len(interactions), zone=self.zone, app=self.app, seed=self.seed
+        )
+        write_recording(self.record_path, interactions, recorded)
+        return len(interactions)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist: keep what a worker recorded (it travels in ``workeroutput``, as pytest-cov's data)."""
+        recorded = getattr(node, "workeroutput", {}).get("conformance_recorded")
+        if recorded:
+            self.recorded[str(node.workerinput["workerid"])] = recorded
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Gather what each test recorded; in the xdist controller this sees every worker's tests."""
@@ -239,8 +317,65 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     )
 
 
+class RecordedRule(pytest.Item):
+    """``test_rule[ID]`` against a cassette target: the rule judged over the recorded interactions."""
+
+    def __init__(self, *, rule_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rule_id = rule_id
+        self.add_marker(pytest.mark.conformance(rule_id))
+
+    def runtest(self) -> None:
+        from conformance.checks.findings import DeviationFound
+        from conformance.report import entry
+
+        state = _state(self.config)
+        outcome = state.judged().outcome(self.rule_id)
+        # Offline: no request is sent, and the report says so.
+        self.user_properties += [("conformance_rule", self.rule_id), ("conformance_requests", 0)]
+        if outcome.notes:
+            note = entry(outcome.notes[0], url=getattr(state.target, "url", None))
+            self.user_properties.append(("conformance_notes", [note]))
+        if outcome.violations:
+            raise DeviationFound(self.rule_id, outcome.violations)
+        if outcome.skip is not None:
+            pytest.skip(outcome.skip)
+
+    def reportinfo(self) -> tuple[Path, None, str]:
+        return self.path, None, f"{self.name} (judged over recorded interactions)"
+
+
+def _offline_items(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The suite's hypothesis tests replaced by one recorded-rule test per catalogue rule."""
+    from conformance.rules import CATALOGUE
+
+    kept: list[pytest.Item] = []
+    replaced = False
+    for item in items:
+        is_suite_test = (
+            isinstance(item, pytest.Function)
+            and item.originalname == "test_rule"
+            and item.module is not None
+            and item.module.__name__ == f"{SUITE}.test_conformance"
+        )
+        if not is_suite_test or item.parent is None:
+            kept.append(item)
+        elif not replaced:
+            replaced = True
+            kept += [
+                RecordedRule.from_parent(item.parent, name=f"test_rule[{r.id}]", rule_id=r.id)
+                for r in CATALOGUE
+            ]
+    return kept
+
+
+# tryfirst: the recorded-rule tests must exist before -k and -m select among them.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    accepted = _state(config).accepted
+    state = _state(config)
+    if state.offline:
+        items[:] = _offline_items(items)
+    accepted = state.accepted
     for item in items:
         marker = item.get_closest_marker("conformance")
         if marker is not None and marker.args and marker.args[0] in accepted:
@@ -286,13 +421,24 @@ def _entries(found: Any, state: ConformanceState) -> list[dict[str, Any]]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
     state.close()
-    if hasattr(session.config, "workerinput") or not _suite_requested(session.config):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        # Under xdist a worker hands its recording to the controller, which writes one cassette.
+        if state.recorder is not None:
+            workeroutput["conformance_recorded"] = state.recorder.interactions
         return
-    if state.report_path is not None:
-        from conformance.errors import ConformanceError
+    if not _suite_requested(session.config):
+        return
+    from conformance.errors import ConformanceError
 
+    if state.report_path is not None:
         try:
             state.report.write(state.report_path)
+        except ConformanceError as error:
+            session.config.get_terminal_writer().line(f"conformance: {error}", red=True)
+    if state.record_path is not None:
+        try:
+            state.recorded_count = state.write_recording()
         except ConformanceError as error:
             session.config.get_terminal_writer().line(f"conformance: {error}", red=True)
 
@@ -308,6 +454,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.line(line)
     if state.report_path is not None:
         terminalreporter.line(f"JSON report: {state.report_path}")
+    if state.record_path is not None:
+        terminalreporter.line(
+            f"recorded {state.recorded_count} interaction(s) to {state.record_path} (secrets scrubbed)"
+        )
 
 
 # --- fixtures -------------------------------------------------------------------------------------

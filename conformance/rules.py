@@ -116,6 +116,13 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("DCJ-AUTH-001", "A request with a wrong or missing signature is rejected", wire(76)),
     Rule("DCJ-AUTH-002", "A request with an unknown access key is rejected", wire(76)),
     Rule("DCJ-AUTH-003", "A request whose time_stamp is over 60 s old is rejected", wire(31)),
+    # Recordings: a cassette judged offline says which contract it was recorded under.
+    Rule(
+        "DCJ-CASSETTE-001",
+        "A cassette was recorded under the current schemas and rule catalogue",
+        wire(3),
+        severity=_I,
+    ),
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in CATALOGUE}
