@@ -84,8 +84,11 @@ def origin_of(uri: str) -> str:
 
 
 def host_of(uri: str) -> str:
-    """``host[:port]`` of ``uri``."""
-    return origin_of(uri).partition("//")[2]
+    """``host[:port]`` of ``uri``, lower-cased (empty when it has none)."""
+    parts = uri.split("/", 3)
+    if len(parts) < 3 or not parts[0].endswith(":") or parts[1]:
+        return ""
+    return parts[2].partition("?")[0].partition("#")[0].lower()
 
 
 def request_pairs(raw: Mapping[str, Any]) -> list[tuple[str, str]]:

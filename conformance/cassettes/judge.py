@@ -72,7 +72,8 @@ AUTH_RULES: Mapping[str, tuple[str, str, int]] = {
 }
 _STATUSES = frozenset(STATUSES)
 # The parameters matching ignores, as they appear in a raw query: a cache key without them.
-_SIGNING_TEXT = re.compile(r"(?:(?<=&)|^)(?:" + "|".join(sorted(IGNORED)) + r")=[^&]*")
+# (Matched after a "&" put in front of the text: a literal first character makes the search fast.)
+_SIGNING_TEXT = re.compile(r"&(?:" + "|".join(sorted(IGNORED)) + r")=[^&]*")
 _INTEGERS = ("offset", "limit", "verbose")
 _SERVED_AUTH = frozenset({"valid", "unsigned", None})
 
@@ -216,7 +217,7 @@ def _asked(pairs: tuple[tuple[str, str], ...]) -> _Asked:
     )
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Seen:
     """One DescribeClusterJobs interaction of a cassette, as the judgement needs it."""
 
@@ -291,6 +292,23 @@ class _Walk:
         complete = self.complete and len(statuses) >= total
         return Universe(str(self.place[0]), statuses, total, complete=complete)
 
+    @functools.cached_property
+    def by_status(self) -> dict[str, frozenset[str]]:
+        """The listed job ids by status."""
+        groups: dict[str, set[str]] = {}
+        for job_id, status in self.universe.statuses.items():
+            groups.setdefault(status, set()).add(job_id)
+        return {status: frozenset(ids) for status, ids in groups.items()}
+
+    def matching(self, statuses: frozenset[str] | None, job_ids: frozenset[str] | None) -> set[str]:
+        """The listed jobs a filter selects: one side of ``Bracket.must_match``, as set operations
+        (a recording brackets hundreds of filtered walks, and a predicate per job adds up)."""
+        if statuses is None:
+            found = set(self.universe.statuses)
+        else:
+            found = set().union(*(self.by_status.get(status, ()) for status in statuses))
+        return found & job_ids if job_ids is not None else found
+
     def where(self) -> str:
         first, last = self.pages[0], self.pages[-1]
         span = (
@@ -308,6 +326,8 @@ class _Judgement:
         self._asked: dict[tuple[tuple[str, str], ...], _Asked] = {}
         self._responses: dict[tuple[int, Any, str], Response] = {}
         self._cases: dict[tuple[Any, ...], _Case] = {}
+        # The sets of known job ids the cases were judged against (their ids are in the keys).
+        self._known: list[set[str]] = []
         self._parsed: dict[tuple[str, str], tuple[str, _Asked]] = {}
         self._listed: dict[int, tuple[tuple[str, str], ...] | None] = {}
         self._walk_findings: list[tuple[Deviation, tuple[Exchange, ...]]] = []
@@ -346,7 +366,7 @@ class _Judgement:
             if method == "POST"
             else request["uri"].partition("?")[2].partition("#")[0]
         )
-        cache_key = (method, _SIGNING_TEXT.sub("", text))
+        cache_key = (method, _SIGNING_TEXT.sub("", "&" + text))
         parsed = self._parsed.get(cache_key)
         if parsed is None:
             pairs = request_pairs(request)
@@ -400,7 +420,13 @@ class _Judgement:
         """One ``Response`` per distinct answer, so a repeated body is parsed once."""
         body = raw["body"]["string"]
         headers = raw.get("headers") or {}
-        content_type = _first(headers, "content-type")
+        # Nearly always spelled so; any other spelling is looked up without regard to case.
+        listed = headers.get("Content-Type")
+        content_type = (
+            str(listed[0])
+            if isinstance(listed, list) and listed
+            else _first(headers, "content-type")
+        )
         cache_key = (raw["status"]["code"], body, content_type)
         response = self._responses.get(cache_key)
         if response is None:
@@ -416,6 +442,7 @@ class _Judgement:
         for response in {id(seen.response): seen.response for seen in sequence}.values():
             known.update(job_id for job_id, _ in self._jobs_of(response) or ())
         complete = any(walk.complete for walk in listings)
+        self._known.append(known)  # kept alive: a case key holds its id
         for seen in sequence:
             self._single(seen, known if complete else None)
         places: dict[tuple[Any, Any], list[_Walk]] = {}
@@ -444,6 +471,12 @@ class _Judgement:
 
     def _single(self, seen: _Seen, known: set[str] | None) -> None:
         asked = seen.asked
+        # What the answer is judged by depends on nothing else, so a repeat is one lookup.
+        key = (id(asked), id(seen.response), seen.auth, id(known))
+        case = self._cases.get(key)
+        if case is not None:
+            case.count += 1
+            return
         # A malformed array is what the page leaves open (reject or serve, never crash), as in the
         # suite's odd requests: what its parameters would say is not held against the answer.
         expected = [] if asked.malformed else list(asked.invalid)
@@ -457,13 +490,7 @@ class _Judgement:
             rule_id, reason, code = AUTH_RULES[seen.auth]
             expected.append((rule_id, reason))
             codes_.add(code)
-        key = (id(asked), id(seen.response), tuple(expected))
-        case = self._cases.get(key)
-        if case is not None:
-            case.count += 1
-            return
-        deviations = self._judge_single(seen, expected, codes_)
-        case = self._cases[key] = _Case(seen, deviations)
+        self._cases[key] = _Case(seen, self._judge_single(seen, expected, codes_))
         self._mark_applied(seen, expected)
 
     def _judge_single(
@@ -522,13 +549,13 @@ class _Judgement:
             applied[rule_id] += 1
 
     def _walk(self, walk: _Walk, listings: list[_Walk], starts: list[int]) -> None:
-        bracket = _bracket(walk, listings, starts)
-        if bracket is None:
+        around = _bracket(walk, listings, starts)
+        if around is None:
             return
         out = (
-            _filter_deviations(walk, bracket, self.profile)
+            _filter_deviations(walk, *around, self.profile)
             if walk.filtered
-            else _paging_deviations(walk, bracket, self.profile)
+            else _paging_deviations(walk, around[2], self.profile)
         )
         if out is None:
             return
@@ -593,7 +620,9 @@ def _walks(
     return walks
 
 
-def _bracket(walk: _Walk, listings: Sequence[_Walk], starts: Sequence[int]) -> Bracket | None:
+def _bracket(
+    walk: _Walk, listings: Sequence[_Walk], starts: Sequence[int]
+) -> tuple[_Walk, _Walk, Bracket] | None:
     """The listings just before and just after ``walk``, when they make its pages comparable.
 
     ``listings`` are in session order (walks never overlap), ``starts`` their first positions.
@@ -611,27 +640,28 @@ def _bracket(walk: _Walk, listings: Sequence[_Walk], starts: Sequence[int]) -> B
         or bracket.before.total != bracket.after.total
     ):
         return None  # far apart and the data changed: nothing is comparable
-    return bracket
+    return before, after, bracket
 
 
-def _filter_deviations(walk: _Walk, bracket: Bracket, profile: Profile) -> list[Deviation] | None:
+def _filter_deviations(
+    walk: _Walk, before: _Walk, after: _Walk, bracket: Bracket, profile: Profile
+) -> list[Deviation] | None:
     """The filter probe's judgement of a recorded filtered walk (see probes._filter_once); None
     when the bracket cannot judge it."""
     params = walk.asked.params
     statuses = frozenset(params["status"]) if "status" in params else None
     job_ids = frozenset(params["jobs"]) if "jobs" in params else None
-
-    def matches(job_id: str, status: str) -> bool:
-        return (statuses is None or status in statuses) and (job_ids is None or job_id in job_ids)
-
-    documents = walk.documents()
-    returned = [
-        job["job_id"] for document in documents for job in document["job_set"] if _has_id(job)
-    ]
     if not (bracket.complete or job_ids is not None):
         return None  # a status filter needs every job of the listing to compare with
+    documents = walk.documents()
+    returned = walk.returned()
     shown = {name: params[name] for name in ("status", "jobs") if name in params}
-    must, may = bracket.must_match(matches), bracket.may_match(matches)
+    # Bracket.must_match and may_match: matching in both listings, and in either.
+    selected_before, selected_after = (
+        before.matching(statuses, job_ids),
+        after.matching(statuses, job_ids),
+    )
+    must, may = selected_before & selected_after, selected_before | selected_after
     out: list[Deviation] = []
     missing = sorted(must - set(returned)) if walk.complete else []
     extra = sorted(job for job in set(returned) - may if bracket.known(job))
@@ -689,7 +719,8 @@ def _paging_deviations(walk: _Walk, bracket: Bracket, profile: Profile) -> list[
             )
         )
     if walk.complete and bracket.complete:
-        missing = sorted(bracket.must_match(lambda _job, _status: True) - set(returned))
+        listed = bracket.before.statuses.keys() & bracket.after.statuses.keys()
+        missing = sorted(listed - set(returned))
         if missing:
             out.append(
                 deviation(
