@@ -7,7 +7,6 @@ Exit status as every command's: 0 fine, 1 found something (violations, values to
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +140,7 @@ def _scan(args: argparse.Namespace) -> int:
     paths = cassette_format.discover(args.paths)
     leaks = [leak for path in paths for leak in scan_file(path, secrets)]
     for leak in leaks:
-        print(leak, file=sys.stdout)
+        print(leak)
     print(f"{len(paths)} cassette(s) scanned: {len(leaks)} credential-like value(s)")
     return EXIT_FOUND if leaks else EXIT_OK
 
