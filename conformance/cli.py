@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from conformance import __version__
+from conformance.arguments import non_negative_float, positive_int
 from conformance.deviation import Profile, Severity, render
 from conformance.errors import ConformanceError, InputError, UsageError
 
@@ -87,20 +88,20 @@ def _add_run(commands: Any) -> None:
     _add_profile(run)
     run.add_argument(
         "--max-examples",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         help="hypothesis examples per rule and probe (25)",
     )
     run.add_argument(
         "--max-pages",
-        type=_positive,
+        type=positive_int,
         metavar="N",
         help="pages of 100 jobs read to learn the jobs (5)",
     )
     run.add_argument("--seed", type=int, help="the hypothesis seed (default: random, printed)")
     run.add_argument(
         "--rate",
-        type=float,
+        type=non_negative_float,
         metavar="PER_SECOND",
         help="request cap for a live endpoint (10; 0 = none)",
     )
@@ -114,24 +115,12 @@ def _add_run(commands: Any) -> None:
         "--accept", metavar="FILE", help="known deviations with reasons (YAML or JSON)"
     )
     run.add_argument(
-        "-n", "--workers", type=_positive, metavar="N", help="run on N processes (pytest-xdist)"
+        "-n", "--workers", type=positive_int, metavar="N", help="run on N processes (pytest-xdist)"
     )
     run.add_argument(
         "pytest_args", nargs="*", metavar="PYTEST_ARG", help="more pytest arguments, after --"
     )
     run.set_defaults(command=_run)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of 1 or more, got {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value}")
-    return value
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from conformance.arguments import non_negative_float, positive_int
+
 if TYPE_CHECKING:
     from conformance.cassettes.judge import Verdict
     from conformance.cassettes.record import Recorder
@@ -26,28 +28,6 @@ if TYPE_CHECKING:
 PROFILES = ("documented", "strict")
 DEFAULT_APP = "app-tg3lbp0a"
 SUITE = "conformance.suite"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of 1 or more, got {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value}")
-    return value
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {value}")
-    return value
 
 
 def _cassette_path(text: str) -> Path:
@@ -86,28 +66,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--conformance-max-examples",
         default=25,
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="hypothesis examples per rule and probe (default 25)",
     )
     group.addoption(
         "--conformance-max-pages",
         default=5,
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="pages of 100 jobs read to learn the target's jobs (default 5)",
     )
     group.addoption(
         "--conformance-rate",
         default=10.0,
-        type=_rate,
+        type=non_negative_float,
         metavar="PER_SECOND",
         help="at most this many requests per second to a live endpoint (default 10; 0 = no cap)",
     )
     group.addoption(
         "--conformance-timeout",
         default=10.0,
-        type=_rate,
+        type=non_negative_float,
         metavar="SECONDS",
         help="seconds to wait for a live endpoint's answer (default 10)",
     )
@@ -165,6 +145,7 @@ class ConformanceState:
             else random.randrange(2**32)
         )
         self.report_path: Path | None = option.conformance_report
+        self.report_written = False
         try:
             self.accepted: dict[str, str] = (
                 load_accepted(option.conformance_accept) if option.conformance_accept else {}
@@ -431,16 +412,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     from conformance.errors import ConformanceError
 
+    # A report or a recording the user asked for and did not get must not end in a green run.
+    failed = False
     if state.report_path is not None:
         try:
             state.report.write(state.report_path)
+            state.report_written = True
         except ConformanceError as error:
-            session.config.get_terminal_writer().line(f"conformance: {error}", red=True)
+            _complain(session, error)
+            failed = True
     if state.record_path is not None:
         try:
             state.recorded_count = state.write_recording()
         except ConformanceError as error:
-            session.config.get_terminal_writer().line(f"conformance: {error}", red=True)
+            _complain(session, error)
+            failed = True
+    if failed and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+
+
+def _complain(session: pytest.Session, error: Exception) -> None:
+    writer = session.config.get_terminal_writer()
+    writer.line()  # the progress line may still be open
+    writer.line(f"conformance: {error}", red=True)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -452,7 +446,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("conformance")
     for line in summary_lines(state.report, accepted=state.accepted):
         terminalreporter.line(line)
-    if state.report_path is not None:
+    if state.report_written:
         terminalreporter.line(f"JSON report: {state.report_path}")
     if state.record_path is not None:
         terminalreporter.line(

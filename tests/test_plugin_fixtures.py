@@ -41,3 +41,23 @@ def test_conformance_check_fails_with_the_rule_and_its_documented_line(
             "*reproduce:*conformance emulator --port 8080 --fault limit-off-by-one &",
         ]
     )
+
+
+def test_a_report_that_cannot_be_written_fails_an_otherwise_green_run(
+    pytester: pytest.Pytester,
+) -> None:
+    blocker = pytester.path / "blocker"
+    blocker.write_text("a file, so no folder can be made here\n")
+    result = pytester.runpytest_inprocess(
+        "-p",
+        "no:cacheprovider",
+        "--pyargs",
+        "conformance.suite",
+        "--conformance-max-examples=2",
+        f"--conformance-report={blocker / 'report.json'}",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(
+        [f"conformance: cannot write the report to {blocker / 'report.json'}*"]
+    )
+    assert "JSON report:" not in result.stdout.str()

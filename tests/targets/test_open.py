@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -79,36 +78,12 @@ def test_a_url_without_credentials_is_a_one_line_usage_error(tmp_path: Path) -> 
     assert str(raised.value).startswith("no credentials for http://127.0.0.1:9/iaas/: set ")
 
 
-@pytest.mark.skipif(HAS_CASSETTES, reason="the cassette target exists")
-@pytest.mark.parametrize("kind", ["file", "folder"])
-def test_a_cassette_path_is_reserved_until_the_cassette_target_exists(
-    tmp_path: Path, kind: str
-) -> None:
-    path = tmp_path / "run.yaml"
-    if kind == "file":
-        path.write_text("interactions: []\n")
-    else:
-        path.mkdir()
-    with pytest.raises(UsageError, match="cassette targets arrive with the cassette issue"):
-        open_target(str(path))
+def test_a_cassette_file_or_folder_opens_the_cassette_target() -> None:
+    from conformance.targets.cassette import CassetteTarget
 
-
-def test_a_cassette_path_opens_the_cassette_target_when_there_is_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    opened: list[Path] = []
-
-    class CassetteTarget(EmulatorTarget):
-        def __init__(self, path: Path) -> None:
-            opened.append(path)
-            super().__init__()
-
-    module = types.ModuleType("conformance.targets.cassette")
-    module.CassetteTarget = CassetteTarget  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "conformance.targets.cassette", module)
-    target = open_target(str(tmp_path))
-    assert isinstance(target, CassetteTarget)
-    assert opened == [tmp_path]
+    shipped = Path(__file__).resolve().parents[2] / "cassettes"
+    assert isinstance(open_target(str(shipped / "documented-example.json")), CassetteTarget)
+    assert isinstance(open_target(str(shipped)), CassetteTarget)
 
 
 @pytest.mark.parametrize(
