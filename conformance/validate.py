@@ -15,14 +15,14 @@ import json
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeGuard
+from typing import Any
 
 import jsonschema
 
 from conformance import codes, schemas
 from conformance.deviation import Deviation, Profile
 from conformance.documented import Citation, parse_reference
-from conformance.jsontext import loads
+from conformance.jsontext import is_int, loads
 from conformance.rules import rule
 
 DEFAULT_LIMIT = 20
@@ -331,7 +331,7 @@ def _paging(
             actual=returned,
         )
     limit = request.get("limit", DEFAULT_LIMIT) if has_request else None
-    if _is_int(limit) and 1 <= limit < returned and (limit < MAX_LIMIT or returned <= MAX_LIMIT):
+    if is_int(limit) and 1 <= limit < returned and (limit < MAX_LIMIT or returned <= MAX_LIMIT):
         yield _deviation(
             "DCJ-PAGE-002",
             profile,
@@ -342,7 +342,7 @@ def _paging(
             actual=returned,
         )
     total = document.get("total_count")
-    if _is_int(total) and total < returned:
+    if is_int(total) and total < returned:
         yield _deviation(
             "DCJ-PAGE-003",
             profile,
@@ -577,10 +577,6 @@ def _sample(value: object, limit: int = 200) -> object:
         text = json.dumps(value, ensure_ascii=False)
         return value if len(text) <= limit else _excerpt(text, limit)
     return value
-
-
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _time(value: object) -> datetime | None:

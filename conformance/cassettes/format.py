@@ -28,6 +28,7 @@ import orjson
 import yaml
 
 from conformance.errors import CassetteError
+from conformance.jsontext import is_int
 
 try:  # libyaml: ~10x faster than the pure-Python loader on a large cassette
     from yaml import CSafeDumper as _Dumper
@@ -253,7 +254,7 @@ def _interaction_problem(interaction: object) -> str | None:
     if not isinstance(response, dict):
         return "has no response"
     status, body = response.get("status"), response.get("body")
-    if not isinstance(status, dict) or not _is_int(status.get("code")):
+    if not isinstance(status, dict) or not is_int(status.get("code")):
         return "has no response status code"
     if not isinstance(body, dict) or not isinstance(body.get("string"), str | bytes):
         return "has no response body string"
@@ -351,7 +352,3 @@ def _umask() -> int:
 
 def _first_line(error: BaseException) -> str:
     return (str(error).splitlines() or [type(error).__name__])[0]
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)

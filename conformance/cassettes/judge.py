@@ -46,7 +46,7 @@ from conformance.cassettes.match import IGNORED
 from conformance.checks.exchanges import check_exchange, deviation, ret_code
 from conformance.checks.findings import Finding
 from conformance.checks.probes import ODDITIES, REJECTIONS, RESPONSES, page_fullness
-from conformance.checks.universe import Bracket, Universe
+from conformance.checks.universe import Bracket, Universe, has_job_id, is_listing
 from conformance.client import ACTION
 from conformance.deviation import Deviation, Profile, Severity
 from conformance.exchange import Exchange, Response
@@ -461,9 +461,9 @@ class _Judgement:
                 tuple(
                     (job["job_id"], str(job.get("status")))
                     for job in document["job_set"]
-                    if _has_id(job)
+                    if has_job_id(job)
                 )
-                if _listing(document)
+                if is_listing(document)
                 else None
             )
             self._listed[id(response)] = listed
@@ -767,20 +767,3 @@ def _first(headers: Mapping[str, Any], name: str) -> str:
         if isinstance(key, str) and key.lower() == name:
             return str(value[0] if isinstance(value, list) and value else value)
     return ""
-
-
-def _listing(document: object) -> bool:
-    return (
-        isinstance(document, dict)
-        and document.get("ret_code") == 0
-        and isinstance(document.get("job_set"), list)
-        and _is_int(document.get("total_count"))
-    )
-
-
-def _has_id(job: object) -> bool:
-    return isinstance(job, dict) and isinstance(job.get("job_id"), str)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)

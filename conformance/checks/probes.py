@@ -21,10 +21,11 @@ from hypothesis import strategies as st
 from conformance import codes, wire
 from conformance.checks.exchanges import body, check_exchange, deviation, ret_code
 from conformance.checks.findings import Finding, findings
-from conformance.checks.universe import Universe, bracketed
+from conformance.checks.universe import Universe, bracketed, has_job_id, is_listing
 from conformance.client import ACTION, Client
 from conformance.deviation import Deviation, Profile, Severity
 from conformance.exchange import Exchange
+from conformance.jsontext import is_int
 from conformance.strategies import STATUSES
 from conformance.strategies.requests import (
     MUTATIONS,
@@ -114,7 +115,7 @@ def page_fullness(
     offset, limit = params.get("offset", 0), params.get("limit", DEFAULT_LIMIT)
     if (
         not isinstance(jobs, list)
-        or not all(_is_int(v) for v in (total, offset, limit))
+        or not all(is_int(v) for v in (total, offset, limit))
         or limit < 1
         or offset < 0
     ):
@@ -258,16 +259,16 @@ def _filter_once(run: Run, case: Filter) -> list[Finding]:
             )
             pages.append(exchange)
             document = body(exchange)
-            if not _listing(document) or (page + 1) * MAX_LIMIT >= document["total_count"]:
+            if not is_listing(document) or (page + 1) * MAX_LIMIT >= document["total_count"]:
                 break
         return pages
 
     bracket, _ = bracketed(run.client, run.app, max_pages=run.max_pages, check=walk)
     documents = [body(page) for page in pages]
-    if not pages or not all(_listing(document) for document in documents):
+    if not pages or not all(is_listing(document) for document in documents):
         return []  # an error or a malformed page: the response probes report those
     returned = [
-        job["job_id"] for document in documents for job in document["job_set"] if _has_id(job)
+        job["job_id"] for document in documents for job in document["job_set"] if has_job_id(job)
     ]
     last = pages[-1]
     out: list[Deviation] = []
@@ -356,7 +357,7 @@ def _paging_once(run: Run, limit: int) -> list[Finding]:
             pages.append(exchange)
             document = body(exchange)
             if (
-                not _listing(document)
+                not is_listing(document)
                 or not document["job_set"]
                 or (page + 1) * limit >= document["total_count"]
             ):
@@ -365,10 +366,10 @@ def _paging_once(run: Run, limit: int) -> list[Finding]:
 
     bracket, _ = bracketed(run.client, run.app, max_pages=run.max_pages, check=walk)
     documents = [body(page) for page in pages]
-    if not pages or not all(_listing(document) for document in documents):
+    if not pages or not all(is_listing(document) for document in documents):
         return []
     returned = [
-        job["job_id"] for document in documents for job in document["job_set"] if _has_id(job)
+        job["job_id"] for document in documents for job in document["job_set"] if has_job_id(job)
     ]
     arrivals = max(0, bracket.after.total - bracket.before.total)
     out: list[Deviation] = []
@@ -624,20 +625,3 @@ PROBES: tuple[Probe, ...] = (RESPONSES, FILTERS, PAGING, REJECTIONS, ODDITIES, A
 def probes_for(rule_id: str) -> tuple[Probe, ...]:
     """The probes that can show ``rule_id``, in catalogue order (empty: no probe can)."""
     return tuple(probe for probe in PROBES if rule_id in probe.rules)
-
-
-def _listing(document: object) -> bool:
-    return (
-        isinstance(document, dict)
-        and document.get("ret_code") == 0
-        and isinstance(document.get("job_set"), list)
-        and _is_int(document.get("total_count"))
-    )
-
-
-def _has_id(job: object) -> bool:
-    return isinstance(job, dict) and isinstance(job.get("job_id"), str)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)

@@ -17,6 +17,7 @@ from conformance import codes
 from conformance.client import Client
 from conformance.errors import TargetError
 from conformance.exchange import NOT_JSON, Exchange
+from conformance.jsontext import is_int
 
 PAGE = 100
 
@@ -50,7 +51,7 @@ def learn(client: Client, app: str, *, max_pages: int) -> Universe:
         exchange = client.call({"app": app, "limit": PAGE, "offset": page * PAGE})
         exchanges.append(exchange)
         document = _success(exchange, app, client)
-        total = document["total_count"] if _is_int(document.get("total_count")) else 0
+        total = document["total_count"] if is_int(document.get("total_count")) else 0
         listed = document.get("job_set")
         jobs: list[Any] = listed if isinstance(listed, list) else []
         for job in jobs:
@@ -137,5 +138,16 @@ def bracketed(
     return Bracket(before, after), result
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def is_listing(document: object) -> bool:
+    """A success body with a job list and an integer total: something a listing check can read."""
+    return (
+        isinstance(document, dict)
+        and document.get("ret_code") == 0
+        and isinstance(document.get("job_set"), list)
+        and is_int(document.get("total_count"))
+    )
+
+
+def has_job_id(job: object) -> bool:
+    """A job item with a string job_id."""
+    return isinstance(job, dict) and isinstance(job.get("job_id"), str)
