@@ -46,7 +46,13 @@ from conformance.cassettes.match import IGNORED
 from conformance.checks.exchanges import check_exchange, deviation, ret_code
 from conformance.checks.findings import Finding
 from conformance.checks.probes import ODDITIES, REJECTIONS, RESPONSES, page_fullness
-from conformance.checks.universe import Bracket, Universe, has_job_id, is_listing
+from conformance.checks.universe import (
+    Bracket,
+    Universe,
+    filtered_listing_deviations,
+    has_job_id,
+    is_listing,
+)
 from conformance.client import ACTION
 from conformance.deviation import Deviation, Profile, Severity
 from conformance.exchange import Exchange, Response
@@ -655,47 +661,23 @@ def _filter_deviations(
         return None  # a status filter needs every job of the listing to compare with
     documents = walk.documents()
     returned = walk.returned()
-    shown = {name: params[name] for name in ("status", "jobs") if name in params}
+    shown: dict[str, Any] = {name: params[name] for name in ("status", "jobs") if name in params}
     # Bracket.must_match and may_match: matching in both listings, and in either.
     selected_before, selected_after = (
         before.matching(statuses, job_ids),
         after.matching(statuses, job_ids),
     )
-    must, may = selected_before & selected_after, selected_before | selected_after
-    out: list[Deviation] = []
-    missing = sorted(must - set(returned)) if walk.complete else []
-    extra = sorted(job for job in set(returned) - may if bracket.known(job))
-    for what, jobs in (
-        ("is missing jobs that match it", missing),
-        ("holds jobs that do not match it", extra),
-    ):
-        if jobs:
-            out.append(
-                deviation(
-                    "DCJ-FILTER-004",
-                    profile,
-                    f"the listing filtered by {shown} {what}: {', '.join(jobs[:10])}",
-                    expected="exactly the matching jobs of the unfiltered listing",
-                    actual=jobs[:10],
-                    pointer="/job_set",
-                )
-            )
-    upper = len(may) if bracket.complete else len(job_ids or ())
-    for document in documents:
-        total = document["total_count"]
-        if not len(must) <= total <= upper:
-            out.append(
-                deviation(
-                    "DCJ-PAGE-005",
-                    profile,
-                    f"total_count is {total} for {shown}, but {len(must)} to {upper} jobs match",
-                    expected=f"between {len(must)} and {upper}",
-                    actual=total,
-                    pointer="/total_count",
-                )
-            )
-            break
-    return out
+    return filtered_listing_deviations(
+        bracket,
+        must=selected_before & selected_after,
+        may=selected_before | selected_after,
+        returned=returned,
+        totals=(document["total_count"] for document in documents),
+        walked_all=walk.complete,
+        requested=len(job_ids or ()),
+        shown=shown,
+        profile=profile,
+    )
 
 
 def _paging_deviations(walk: _Walk, bracket: Bracket, profile: Profile) -> list[Deviation]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,13 @@ from hypothesis import strategies as st
 from conformance import codes, wire
 from conformance.checks.exchanges import body, check_exchange, deviation, ret_code
 from conformance.checks.findings import Finding, findings
-from conformance.checks.universe import Universe, bracketed, has_job_id, is_listing
+from conformance.checks.universe import (
+    Universe,
+    bracketed,
+    filtered_listing_deviations,
+    has_job_id,
+    is_listing,
+)
 from conformance.client import ACTION, Client
 from conformance.deviation import Deviation, Profile, Severity
 from conformance.exchange import Exchange
@@ -271,47 +277,20 @@ def _filter_once(run: Run, case: Filter) -> list[Finding]:
         job["job_id"] for document in documents for job in document["job_set"] if has_job_id(job)
     ]
     last = pages[-1]
-    out: list[Deviation] = []
-    walked_all = len(returned) >= documents[-1]["total_count"] or len(pages) < run.max_pages
-    judged = bracket.complete or case.job_ids is not None
-    if judged:
-        must = bracket.must_match(case.matches)
-        may = bracket.may_match(case.matches)
-        missing = sorted(must - set(returned)) if walked_all else []
-        extra = sorted(job for job in set(returned) - may if bracket.known(job))
-        if missing:
-            out.append(_filter_deviation(run, case, "is missing jobs that match it", missing))
-        if extra:
-            out.append(_filter_deviation(run, case, "holds jobs that do not match it", extra))
-        # Bounds of a correct total: every job matching throughout, up to every job that matched
-        # at some point (or, when the listing was too long to learn, every requested job).
-        upper = len(may) if bracket.complete else len(case.job_ids or ())
-        for document in documents:
-            total = document["total_count"]
-            if not len(must) <= total <= upper:
-                out.append(
-                    deviation(
-                        "DCJ-PAGE-005",
-                        run.profile,
-                        f"total_count is {total} for {case.params()}, but {len(must)} to {upper} jobs match",
-                        expected=f"between {len(must)} and {upper}",
-                        actual=total,
-                        pointer="/total_count",
-                    )
-                )
-                break
-    return findings(out, *pages[-3:]) if out else findings([], last)
-
-
-def _filter_deviation(run: Run, case: Filter, what: str, job_ids: Sequence[str]) -> Deviation:
-    return deviation(
-        "DCJ-FILTER-004",
-        run.profile,
-        f"the listing filtered by {case.params()} {what}: {', '.join(job_ids[:10])}",
-        expected="exactly the matching jobs of the unfiltered listing",
-        actual=list(job_ids[:10]),
-        pointer="/job_set",
+    if not (bracket.complete or case.job_ids is not None):
+        return findings([], last)  # a status filter needs every job of the listing to compare with
+    out = filtered_listing_deviations(
+        bracket,
+        must=bracket.must_match(case.matches),
+        may=bracket.may_match(case.matches),
+        returned=returned,
+        totals=(document["total_count"] for document in documents),
+        walked_all=len(returned) >= documents[-1]["total_count"] or len(pages) < run.max_pages,
+        requested=len(case.job_ids or ()),
+        shown=case.params(),
+        profile=run.profile,
     )
+    return findings(out, *pages[-3:]) if out else findings([], last)
 
 
 def _filter_examples(run: Run) -> list[Filter]:

@@ -15,9 +15,11 @@ from typing import Any
 
 from conformance import codes
 from conformance.client import Client
+from conformance.deviation import Deviation, Profile
 from conformance.errors import TargetError
 from conformance.exchange import NOT_JSON, Exchange
 from conformance.jsontext import is_int
+from conformance.rules import rule
 
 PAGE = 100
 
@@ -151,3 +153,53 @@ def is_listing(document: object) -> bool:
 def has_job_id(job: object) -> bool:
     """A job item with a string job_id."""
     return isinstance(job, dict) and isinstance(job.get("job_id"), str)
+
+
+def filtered_listing_deviations(
+    bracket: Bracket,
+    *,
+    must: set[str],
+    may: set[str],
+    returned: list[str],
+    totals: Iterable[int],
+    walked_all: bool,
+    requested: int,
+    shown: Mapping[str, Any],
+    profile: Profile,
+) -> list[Deviation]:
+    """A filtered walk judged against the listings around it (live: the filter probe; offline:
+    the cassette judge). ``must``/``may``: the jobs matching in both listings, in either;
+    ``requested``: how many job ids the filter named (0: none)."""
+    out: list[Deviation] = []
+    missing = sorted(must - set(returned)) if walked_all else []
+    extra = sorted(job for job in set(returned) - may if bracket.known(job))
+    for what, jobs in (
+        ("is missing jobs that match it", missing),
+        ("holds jobs that do not match it", extra),
+    ):
+        if jobs:
+            out.append(
+                rule("DCJ-FILTER-004").deviation(
+                    profile,
+                    f"the listing filtered by {dict(shown)} {what}: {', '.join(jobs[:10])}",
+                    expected="exactly the matching jobs of the unfiltered listing",
+                    actual=jobs[:10],
+                    pointer="/job_set",
+                )
+            )
+    # Bounds of a correct total: every job matching throughout, up to every job that matched at
+    # some point (or, when the listing was too long to learn, every requested job).
+    upper = len(may) if bracket.complete else requested
+    for total in totals:
+        if not len(must) <= total <= upper:
+            out.append(
+                rule("DCJ-PAGE-005").deviation(
+                    profile,
+                    f"total_count is {total} for {dict(shown)}, but {len(must)} to {upper} jobs match",
+                    expected=f"between {len(must)} and {upper}",
+                    actual=total,
+                    pointer="/total_count",
+                )
+            )
+            break
+    return out
