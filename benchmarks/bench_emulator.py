@@ -1,6 +1,6 @@
 """How fast the emulator answers, against the fastest a Python HTTP server answers here.
 
-Run: ``python benchmarks/bench_emulator.py [--requests 3000] [--rounds 3] [--post] [--no-auth]``
+Run: ``python benchmarks/bench_emulator.py [--requests 3000] [--post] [--no-auth] [--pages N]``
 
 Three figures, all in one process so they share the machine's state:
 
@@ -10,8 +10,10 @@ Three figures, all in one process so they share the machine's state:
   jobs a page) with every check on;
 * the **in-process** ``Emulator.handle`` rate for the same requests.
 
-Every request is distinct, as an SDK's are (a fresh ``req_id`` each, so a fresh signature): nothing
-the emulator memoises can stand in for the work of reading, verifying and answering one.
+Every request is distinct, as an SDK's are (a fresh ``req_id`` each, so a fresh signature), so each
+is read and verified afresh. The query itself repeats, as a polling client's does, and the emulator
+memoises the page body per query and data version: with ``--pages N`` the requests cycle through N
+offsets, and above 1024 (the memo's size) every page is joined afresh too.
 
 One ``http.client`` connection drives each server; the two servers take turns, round by round, so
 a slow moment of a shared machine hurts both. Targets: emulator >= 70% of the ceiling, in-process
@@ -92,13 +94,16 @@ def ceiling_server(body: bytes) -> Iterator[int]:
 class Requests:
     """Distinct signed requests, made before any clock starts (signing is the client's cost)."""
 
-    def __init__(self, emulator: Emulator, method: str) -> None:
-        self._emulator, self._method, self._made = emulator, method, 0
+    def __init__(self, emulator: Emulator, method: str, pages: int) -> None:
+        self._emulator, self._method, self._made, self._pages = emulator, method, 0, pages
 
     def take(self, count: int) -> list[Request]:
         start, self._made = self._made, self._made + count
         return [
-            self._emulator.request({**PARAMS, "req_id": f"{number:032x}"}, method=self._method)
+            self._emulator.request(
+                {**PARAMS, "offset": number % self._pages, "req_id": f"{number:032x}"},
+                method=self._method,
+            )
             for number in range(start, start + count)
         ]
 
@@ -145,11 +150,14 @@ def main() -> int:
     parser.add_argument("--chunk", type=int, default=100, help="requests per turn (100)")
     parser.add_argument("--post", action="store_true", help="POST a form body instead of GET")
     parser.add_argument("--no-auth", action="store_true", help="emulator without signature checks")
+    parser.add_argument(
+        "--pages", type=int, default=1, help="distinct offsets the requests cycle through (1)"
+    )
     args = parser.parse_args()
 
     emulator = Emulator(credentials=None) if args.no_auth else Emulator()
     method = "POST" if args.post else "GET"
-    requests = Requests(emulator, method)
+    requests = Requests(emulator, method, max(1, args.pages))
     answer = emulator.handle(requests.take(1)[0])
     if answer.json().get("ret_code") != 0:
         raise SystemExit(f"the benchmark request is refused: {answer.body[:200]!r}")
@@ -180,6 +188,7 @@ def main() -> int:
 
     auth = "off" if args.no_auth else "on"
     print(f"requests: {method} {PARAMS} + a fresh req_id each, auth {auth}")
+    print(f"pages: {args.pages} distinct offset(s), cycled")
     print(f"body: {len(answer.body)} bytes; {turns} turns of {chunk} HTTP requests per server")
     print(f"ceiling (stdlib server, fixed body): {statistics.median(ceiling):8.0f} req/s")
     print(f"emulator over HTTP:                  {statistics.median(served):8.0f} req/s")

@@ -16,7 +16,7 @@ full so that such pieces cannot grow it; the signature, last in every SDK reques
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import hmac
 import re
@@ -68,6 +68,16 @@ def _unquote_strict(text: str) -> str:
             return unquote(text, errors="strict")
         decoded += (character, part[2:])
     return "".join(decoded)
+
+
+def _unquote_signature(text: str) -> str:
+    """``_unquote_strict`` for a base64 signature, whose only escapes are ``%2B %2F %3D``."""
+    if "+" not in text:
+        # Replacing can make no new escape: what is left with a "%" needs the general reading.
+        plain = text.replace("%2F", "/").replace("%2B", "+").replace("%3D", "=")
+        if "%" not in plain:
+            return plain
+    return _unquote_strict(text)
 
 
 def _canonical(text: str) -> str:
@@ -130,7 +140,7 @@ def read(raw: str) -> list[Piece] | None:
     try:
         if last and "&" not in signature:
             pieces = [_pieces[piece] for piece in head.split("&") if piece]
-            value = _unquote_strict(signature)
+            value = _unquote_signature(signature)
             pieces.append(Piece("signature", value, "", "signature", _SCALAR, value))
             return pieces
         return [_pieces[piece] for piece in raw.split("&") if piece]
@@ -167,12 +177,35 @@ def params_of(pieces: list[Piece]) -> dict[str, Any] | None:
 _NAME = itemgetter(0)
 
 
+class _KeyedHmac:
+    """HMAC (RFC 2104) with the key's inner and outer states hashed once, not per message:
+    ``hmac.digest`` re-derives them on every call, a third of the cost of signing a query."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes, digest: Callable[..., Any]) -> None:
+        inner, outer = digest(), digest()
+        if len(key) > inner.block_size:
+            key = digest(key).digest()
+        key = key.ljust(inner.block_size, b"\0")
+        inner.update(bytes(byte ^ 0x36 for byte in key))
+        outer.update(bytes(byte ^ 0x5C for byte in key))
+        self._inner, self._outer = inner, outer
+
+    def digest(self, message: bytes) -> bytes:
+        inner, outer = self._inner.copy(), self._outer.copy()
+        inner.update(message)
+        outer.update(inner.digest())
+        return outer.digest()
+
+
 class Verifier:
     """``signing.verify`` for one secret: plain requests here, anything else by ``signing``."""
 
     def __init__(self, secret_access_key: str) -> None:
         self._secret = secret_access_key
-        self._key = secret_access_key.encode("utf-8")
+        key = secret_access_key.encode("utf-8")
+        self._hmacs = {method: _KeyedHmac(key, digest) for method, digest in _DIGESTS.items()}
 
     def verify(
         self, pieces: list[Piece], params: dict[str, Any] | None, *, verb: str, path: str
@@ -186,8 +219,8 @@ class Verifier:
             return signing.verify(pairs_of(pieces), self._secret, verb=verb, path=path)
         given = params.get("signature")
         method = params.get("signature_method", _DEFAULT_METHOD)
-        digest = _DIGESTS.get(method) if type(method) is str else _DIGESTS[_DEFAULT_METHOD]
-        if type(given) is not str or digest is None:
+        keyed = self._hmacs.get(method) if type(method) is str else self._hmacs[_DEFAULT_METHOD]
+        if type(given) is not str or keyed is None:
             return False
         # The signature's own canonical form is "", so the filter drops exactly it.
         ordered = sorted(pieces, key=_NAME)  # stable, as signing's
@@ -197,5 +230,5 @@ class Verifier:
             presented = given.encode("utf-8", "surrogatepass")
         except UnicodeEncodeError:  # a lone surrogate cannot be percent-encoded
             return False
-        expected = base64.b64encode(hmac.digest(self._key, message, digest))
+        expected = binascii.b2a_base64(keyed.digest(message), newline=False)
         return hmac.compare_digest(expected, presented)

@@ -76,16 +76,19 @@ def _listing(jobs: list[Job]) -> _Listing:
 
 _EMPTY = _listing([])
 _MAX_STATUS_SETS = 256  # status tuples as sent (order and repeats vary); bounded all the same
+_MAX_BODIES = 1024  # answered pages kept per snapshot: about 13 MB at 100 jobs a page
 
 
 class _Snapshot:
     """One version of the data, indexed for answering: replaced whole, never changed.
 
     ``by_status`` memoises status-filtered listings, so the common filtered request is a dict
-    lookup too.
+    lookup too; ``bodies`` memoises whole success bodies by query, since one version of the data
+    answers one query with the same bytes (joining a 20-job page costs more than the rest of an
+    answer).
     """
 
-    __slots__ = ("by_app", "by_status", "by_zone", "ids", "jobs")
+    __slots__ = ("bodies", "by_app", "by_status", "by_zone", "ids", "jobs")
 
     def __init__(self, jobs: tuple[Job, ...]) -> None:
         self.jobs = jobs  # sorted by Job.sort_key
@@ -93,6 +96,7 @@ class _Snapshot:
         by_zone: dict[str, list[Job]] = {}
         self.ids: dict[str, dict[str, Job]] = {}
         self.by_status: dict[tuple[str, str | None, tuple[str, ...]], _Listing] = {}
+        self.bodies: dict[Query, bytes] = {}
         for job in jobs:
             by_app.setdefault((job.zone, job.app), []).append(job)
             by_zone.setdefault(job.zone, []).append(job)
@@ -315,6 +319,10 @@ class Emulator:
                 return self._error(
                     Rejection(codes.RESOURCE_NOT_FOUND, f"{noun} {listed} not found")
                 )
+        if not self._success_rewrites:
+            body = snapshot.bodies.get(query)
+            if body is not None:
+                return Response(200, body)
         matches = _matching(snapshot, query, policy)
         size = query.limit if query.limit is not None else policy.default_limit
         if policy.max_limit is not None:
@@ -341,6 +349,10 @@ class Emulator:
                 b'],"ret_code":0}',
             )
         )
+        bodies = snapshot.bodies
+        if len(bodies) >= _MAX_BODIES:
+            bodies.clear()
+        bodies[query] = body  # two threads may both store it; they store the same bytes
         return Response(200, body)
 
     def _error(self, rejection: Rejection) -> Response:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
@@ -10,7 +13,15 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance import signing, wire
-from conformance.emulator.fastpath import Verifier, pairs_of, params_of, read
+from conformance.emulator.fastpath import (
+    Verifier,
+    _KeyedHmac,
+    _unquote_signature,
+    _unquote_strict,
+    pairs_of,
+    params_of,
+    read,
+)
 
 SECRET = "SECRETACCESSKEY"
 CREDENTIALS = signing.Credentials("QYACCESSKEYIDEXAMPLE", SECRET)
@@ -163,3 +174,27 @@ def test_a_correctly_signed_request_verifies(encode: object) -> None:
     assert pieces is not None
     assert Verifier(SECRET).verify(pieces, params_of(pieces), verb="GET", path="/iaas/")
     assert not Verifier("other").verify(pieces, params_of(pieces), verb="GET", path="/iaas/")
+
+
+@given(
+    key=st.binary(max_size=200),
+    message=st.binary(max_size=300),
+    method=st.sampled_from(["sha256", "sha1"]),
+)
+def test_keyed_hmac_is_hmac_digest(key: bytes, message: bytes, method: str) -> None:
+    # Keys longer than the hash's block (64 bytes) are hashed first: both sides of that are drawn.
+    digest = getattr(hashlib, method)
+    assert _KeyedHmac(key, digest).digest(message) == hmac.digest(key, message, digest)
+
+
+@given(
+    st.text(alphabet="AB+/=%2BFD3a1", max_size=30)
+    | st.binary(min_size=32, max_size=32).map(
+        lambda digest: quote(base64.b64encode(digest).decode(), safe="")
+    )
+)
+@example("%252F")
+@example("%2%2F")
+@example("%2f")
+def test_reading_a_signature_is_unquote_strict(raw: str) -> None:
+    assert _unquote_signature(raw) == _unquote_strict(raw)

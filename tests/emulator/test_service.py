@@ -61,6 +61,16 @@ def test_a_limit_above_100_is_capped_at_100(emulator: Emulator) -> None:
     assert job_ids(call(emulator, {**BASE, "limit": 2**31 - 1})) == job_ids(document)
 
 
+def test_answers_memoised_by_query_stay_right_and_bounded(emulator: Emulator) -> None:
+    listing = [job.job_id for job in _listing()]
+    first = call(emulator, {**BASE, "offset": 3, "limit": 2})
+    for offset in range(1100):  # more distinct queries than the memo keeps: it is emptied once
+        page = call(emulator, {**BASE, "offset": offset % 200, "limit": 1 + offset // 200})
+        assert job_ids(page) == listing[offset % 200 : offset % 200 + 1 + offset // 200]
+    assert call(emulator, {**BASE, "offset": 3, "limit": 2}) == first
+    assert len(emulator._snapshot.bodies) <= 1024  # the bound is the point
+
+
 def test_pages_tile_the_listing_without_gaps_or_repeats(emulator: Emulator) -> None:
     seen: list[str] = []
     for offset in range(0, 200, 30):  # bounded: 7 pages
