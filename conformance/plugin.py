@@ -382,7 +382,7 @@ def pytest_runtest_makereport(
             from conformance.report import render_entry
 
             note = (
-                " (intermittent: the shrunk request did not fail again)"
+                " (intermittent: it failed, then passed when sent again)"
                 if excinfo.value.intermittent
                 else ""
             )

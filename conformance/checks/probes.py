@@ -1,8 +1,8 @@
 """Probes: hypothesis-driven scenarios, each able to show a set of rules.
 
 A probe draws a case from what the target holds (``cases``) and runs it (``run``), returning every
-finding. The suite runs, for each rule, the probes that can show it and fails on that rule's
-violations only, so hypothesis shrinks each rule's failure on its own.
+finding. The suite runs each probe once for all its rules, then searches out each rule it saw broken
+on its own, so hypothesis shrinks each rule's failure separately (``search``).
 
 Every probe re-runs a case that showed a violation before it reports it, and keeps only the rules
 seen both times: a server whose data changed between two calls is never reported for the change.
@@ -52,13 +52,17 @@ MAX_WALK = 20
 
 @dataclass
 class Run:
-    """What every probe needs: the client, the app, the profile, and the universe learned at start."""
+    """What every probe needs: the client, the app, the profile, and the universe learned at start.
+
+    ``surveys`` holds, per probe, what its one run in this process saw (``search.survey``).
+    """
 
     client: Client
     app: str
     profile: Profile
     universe: Universe
     max_pages: int = 5
+    surveys: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,22 @@
-"""Search for a violation of one rule with hypothesis, and shrink it to a minimal request.
+"""Run each probe once for all its rules, then search out and shrink each rule it saw broken.
 
-``search_rule`` runs every probe that can show the rule. On a violation it raises
-``DeviationFound`` for the shrunk case (hypothesis replays that case last, against the real target,
-so what is reported was seen again at the end); otherwise it returns the rule's findings that do not
-fail a run (undocumented fields, notes), for the report.
+A probe can show many rules (the response probe, 28), and sending its cases once per rule would
+send the same requests 28 times. So the work is split in two:
+
+* ``survey``: one hypothesis run of a probe per suite run, judging every rule of the probe on every
+  case, never failing; it keeps, per rule, the first case that broke it and up to ``KEPT_NOTES``
+  findings that do not fail a run (undocumented fields, notes).
+* ``search_rule``: a rule the surveys saw unbroken passes at no further cost. For a broken one, the
+  case is sent again first (a server whose data changed is not reported for the change), then a
+  hypothesis search for that rule alone finds and shrinks a violation, so each rule's report is its
+  own minimal request. Hypothesis replays the shrunk case last, against the real target, so what is
+  reported was seen again at the end.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import HealthCheck, Verbosity, example, given, seed, settings
@@ -21,7 +29,7 @@ from conformance.checks.probes import Probe, Run, probes_for
 # Findings of a rule kept for the report when they do not fail the run: enough to show the pattern.
 KEPT_NOTES = 5
 # Cases per hypothesis example. Hypothesis's engine costs ~1.4 ms per example here whatever the
-# example holds, and drawing one more case ~0.1 ms; a batch shrinks to its one failing case.
+# example holds, and drawing one more case ~0.1-0.4 ms; a batch shrinks to its one failing case.
 BATCH = 8
 
 
@@ -33,18 +41,79 @@ class SearchSettings:
     seed: int = 0
 
 
+@dataclass
+class Survey:
+    """What one run of a probe saw, per rule of the probe."""
+
+    broken: dict[str, tuple[Any, list[Finding]]] = field(default_factory=dict)  # first case, why
+    notes: dict[str, list[Finding]] = field(default_factory=dict)
+
+    def record(self, probe: Probe, case: Any, found: list[Finding]) -> None:
+        """Keep what ``found`` shows about the probe's rules."""
+        for rule_id in {f.rule for f in found} & probe.rules:
+            if rule_id not in self.broken:
+                bad = violations(found, rule_id)
+                if bad:
+                    self.broken[rule_id] = (case, bad)
+            kept = self.notes.setdefault(rule_id, [])
+            kept += [f for f in found if f.rule == rule_id][: KEPT_NOTES - len(kept)]
+
+
 def search_rule(rule_id: str, run: Run, options: SearchSettings) -> list[Finding]:
     """Raise ``DeviationFound`` for a violation of ``rule_id``; return its other findings."""
     notes: list[Finding] = []
     for probe in probes_for(rule_id):
-        _search_probe(rule_id, probe, run, options, notes)
+        seen = survey(probe, run, options)
+        if rule_id in seen.broken:
+            _search_probe(rule_id, probe, run, options, seen.broken[rule_id])
+        notes.extend(seen.notes.get(rule_id, ())[: KEPT_NOTES - len(notes)])
     return notes
 
 
+def survey(probe: Probe, run: Run, options: SearchSettings) -> Survey:
+    """The probe's survey in this run, made at the first call (one per process under xdist)."""
+    made = run.surveys.get(probe.name)
+    if made is None:
+        made = run.surveys[probe.name] = Survey()
+
+        def look(case: Any) -> None:
+            made.record(probe, case, probe.run(run, case))
+
+        _explore(probe, run, options, look)
+    assert isinstance(made, Survey)
+    return made
+
+
 def _search_probe(
-    rule_id: str, probe: Probe, run: Run, options: SearchSettings, notes: list[Finding]
+    rule_id: str, probe: Probe, run: Run, options: SearchSettings, first: tuple[Any, list[Finding]]
 ) -> None:
-    cases = probe.cases(run)
+    case, found = first
+    if not violations(probe.run(run, case), rule_id):
+        # Broken once (and confirmed then), fine now: on a live system that is the data changing.
+        # Report what was seen, marked as intermittent, rather than hide it.
+        raise DeviationFound(rule_id, found, intermittent=True)
+
+    def look(case: Any) -> None:
+        bad = violations(probe.run(run, case), rule_id)
+        if bad:
+            raise DeviationFound(rule_id, bad)
+
+    try:
+        _explore(probe, run, options, look)
+    except Flaky as error:
+        # The shrunk case did not fail again: on live data that changes this is the change, not the
+        # server. Report the first violation seen, marked as intermittent, rather than hide it.
+        inner = _first_deviation(error)
+        if inner is None:
+            raise
+        raise DeviationFound(rule_id, inner.findings, intermittent=True) from None
+    # The search did not meet it again (its cases are random): the survey's case, sent twice and
+    # broken both times, is the report, unshrunk.
+    raise DeviationFound(rule_id, found)
+
+
+def _explore(probe: Probe, run: Run, options: SearchSettings, look: Callable[[Any], None]) -> None:
+    """Hypothesis over the probe's cases in batches, its boundary examples first."""
 
     @seed(options.seed)
     @settings(
@@ -56,27 +125,14 @@ def _search_probe(
         verbosity=Verbosity.quiet,
         suppress_health_check=list(HealthCheck),
     )
-    @given(st.lists(cases, min_size=1, max_size=BATCH))
-    def look(batch: list[Any]) -> None:
+    @given(st.lists(probe.cases(run), min_size=1, max_size=BATCH))
+    def explore(batch: list[Any]) -> None:
         for case in batch:
-            found = probe.run(run, case)
-            bad = violations(found, rule_id)
-            if bad:
-                raise DeviationFound(rule_id, bad)
-            if len(notes) < KEPT_NOTES:
-                notes.extend(f for f in found if f.rule == rule_id)
+            look(case)
 
     for boundary in reversed(probe.examples(run)):
-        look = example([boundary])(look)
-    try:
-        look()
-    except Flaky as error:
-        # The shrunk case did not fail again: on live data that changes this is the change, not the
-        # server. Report the first violation seen, marked as intermittent, rather than hide it.
-        inner = _first_deviation(error)
-        if inner is None:
-            raise
-        raise DeviationFound(rule_id, inner.findings, intermittent=True) from None
+        explore = example([boundary])(explore)
+    explore()
 
 
 def _first_deviation(error: BaseException) -> DeviationFound | None:

@@ -1,0 +1,95 @@
+"""The search: each probe runs once for all its rules; only a broken rule is searched out and shrunk."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from hypothesis import strategies as st
+
+from conformance.checks import search
+from conformance.checks.exchanges import deviation
+from conformance.checks.findings import DeviationFound, Finding, findings
+from conformance.checks.probes import Probe, Run
+from conformance.checks.search import SearchSettings, search_rule
+from conformance.checks.universe import Universe
+from conformance.deviation import Profile
+
+RULES = frozenset({"DCJ-PAGE-001", "DCJ-PAGE-002"})
+SETTINGS = SearchSettings(max_examples=30, seed=1)
+
+
+def _probe(
+    broken: Callable[[int, int], bool], calls: Counter[int], boundaries: tuple[int, ...] = (0, 1)
+) -> Probe:
+    """A probe over the integers 0..999 (``boundaries`` first) that breaks DCJ-PAGE-001 where
+    ``broken(case, nth call with case)``."""
+
+    def run(_run: Run, case: int) -> list[Finding]:
+        calls[case] += 1
+        if not broken(case, calls[case]):
+            return []
+        return findings([deviation("DCJ-PAGE-001", Profile.DOCUMENTED, f"case {case}")])
+
+    return Probe(
+        "fake", RULES, lambda _run: st.integers(0, 999), run, lambda _run: list(boundaries)
+    )
+
+
+@pytest.fixture
+def run() -> Run:
+    # The fake probe sends nothing, so the run needs no client.
+    return Run(
+        client=None, app="app", profile=Profile.DOCUMENTED, universe=Universe("app", {}, 0, True)
+    )  # type: ignore[arg-type]
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, probe: Probe) -> None:
+    monkeypatch.setattr(search, "probes_for", lambda rule_id: (probe,) if rule_id in RULES else ())
+
+
+def test_a_probe_runs_once_for_all_its_rules_when_nothing_is_broken(
+    monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    calls: Counter[int] = Counter()
+    _use(monkeypatch, _probe(lambda case, call: False, calls))
+    assert search_rule("DCJ-PAGE-001", run, SETTINGS) == []
+    sent = sum(calls.values())
+    assert sent >= 30  # at least one case per example
+    assert search_rule("DCJ-PAGE-002", run, SETTINGS) == []
+    assert sum(calls.values()) == sent  # the second rule read the first one's survey
+
+
+def test_a_broken_rule_is_shrunk_to_its_smallest_case_and_the_others_pass(
+    monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    _use(monkeypatch, _probe(lambda case, call: case >= 500, Counter()))
+    with pytest.raises(DeviationFound) as raised:
+        search_rule("DCJ-PAGE-001", run, SETTINGS)
+    assert raised.value.rule == "DCJ-PAGE-001"
+    assert not raised.value.intermittent
+    assert raised.value.findings[0].deviation.message == "case 500"
+    assert search_rule("DCJ-PAGE-002", run, SETTINGS) == []
+
+
+def test_a_case_that_breaks_once_and_not_when_sent_again_is_reported_as_intermittent(
+    monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    # 1000 is a boundary case, beyond what the search draws: sent by the survey, then once more.
+    _use(monkeypatch, _probe(lambda case, call: case == 1000 and call == 1, Counter(), (1000,)))
+    with pytest.raises(DeviationFound) as raised:
+        search_rule("DCJ-PAGE-001", run, SETTINGS)
+    assert raised.value.intermittent
+    assert raised.value.findings[0].deviation.message == "case 1000"
+
+
+def test_a_confirmed_case_the_search_does_not_meet_again_is_reported_unshrunk(
+    monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    # Broken on the survey's call and on the call that confirms it; never after.
+    _use(monkeypatch, _probe(lambda case, call: case == 1000 and call <= 2, Counter(), (1000,)))
+    with pytest.raises(DeviationFound) as raised:
+        search_rule("DCJ-PAGE-001", run, SETTINGS)
+    assert not raised.value.intermittent
+    assert raised.value.findings[0].deviation.message == "case 1000"
