@@ -18,6 +18,14 @@ from conformance.jsontext import loads
 #: What ``Response.document`` is when the body is not JSON.
 NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
 
+# Parsed bodies by their bytes. A suite reads the same listing again and again (every cross-call
+# check brackets itself with two), and parsing a 100-job page costs about 100 µs where hashing it
+# costs 20 (nothing for the same bytes object, whose hash is cached). Small bodies parse faster than
+# they are worth keeping. Bounded; the documents are shared, so nothing may change them.
+_PARSED: dict[bytes, Any] = {}
+_MAX_PARSED = 64
+_MIN_KEPT = 2048  # bytes
+
 
 @dataclass(frozen=True)
 class Request:
@@ -54,11 +62,26 @@ class Response:
 
     @functools.cached_property
     def document(self) -> Any:
-        """The body parsed as JSON once, or ``NOT_JSON``: every check of an exchange shares it."""
-        try:
-            return loads(self.body)
-        except (ValueError, RecursionError):
-            return NOT_JSON
+        """The body parsed as JSON once, or ``NOT_JSON``: every check of an exchange shares it.
+
+        Read-only: responses with the same body share one document.
+        """
+        body = self.body
+        if len(body) < _MIN_KEPT:
+            return _parsed(body)
+        document = _PARSED.get(body)
+        if document is None:
+            if len(_PARSED) >= _MAX_PARSED:
+                _PARSED.clear()
+            document = _PARSED[body] = _parsed(body)
+        return document
+
+
+def _parsed(body: bytes) -> Any:
+    try:
+        return loads(body)
+    except (ValueError, RecursionError):
+        return NOT_JSON
 
 
 def json_response(document: Any, status: int = 200) -> Response:

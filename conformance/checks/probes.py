@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -356,7 +357,7 @@ def _paging_once(run: Run, limit: int) -> list[Finding]:
     ]
     arrivals = max(0, bracket.after.total - bracket.before.total)
     out: list[Deviation] = []
-    repeated = [job for job in set(returned) if returned.count(job) > 1]
+    repeated = [job for job, times in Counter(returned).items() if times > 1]
     # A job that arrives during the walk pushes the rest down one place, so the next page shows one
     # job again: up to one repeat per arrival is the listing moving, not the paging failing.
     if len(returned) - len(set(returned)) > arrivals:
