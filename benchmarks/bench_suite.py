@@ -12,8 +12,9 @@ The emulator runs with authentication off because Schemathesis cannot sign QingC
 suite still signs every request (the emulator ignores the signature) and its authentication rules
 are deselected, since an emulator that checks nothing would fail them.
 
-Figures:
-* **ours, HTTP**: ``pytest --pyargs conformance.suite --conformance-target=URL --conformance-rate=0``;
+Figures (ours run as the README's main command does, ``conformance run``, which is ``pytest
+--pyargs conformance.suite`` without assert rewriting, as the suite does not use it):
+* **ours, HTTP**: ``conformance run --target URL --rate 0``;
 * **ours, in-process**: the same suite against the in-process emulator (its requests never reach the
   server, so the rate is the suite's own request count over its wall time, start-up included — a
   rate that flatters nothing);
@@ -109,19 +110,18 @@ def counting_server() -> Iterator[tuple[CountingEmulator, str]]:
 
 def our_suite(url: str | None, max_examples: int, report: Path) -> float:
     """Run the suite (against ``url``, or in-process when None); return its wall time."""
-    target = ["--conformance-target", url, "--conformance-rate=0", "-k", "not AUTH"] if url else []
+    target = ["--target", url, "--rate", "0", "--", "-k", "not AUTH"] if url else []
     command = [
         sys.executable,
-        "-m",
-        "pytest",
-        "--pyargs",
-        "conformance.suite",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--conformance-seed=1",
-        f"--conformance-max-examples={max_examples}",
-        f"--conformance-report={report}",
+        "-c",
+        "import sys; from conformance.cli import main; sys.exit(main())",  # `conformance`, this venv's
+        "run",
+        "--seed",
+        "1",
+        "--max-examples",
+        str(max_examples),
+        "--report",
+        str(report),
         *target,
     ]
     env = {
