@@ -7,6 +7,7 @@ checker has to describe such requests rather than refuse them.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -39,10 +40,12 @@ class DecodedQuery:
     problems: tuple[EncodingProblem, ...] = ()
 
 
+@functools.lru_cache(maxsize=4096)
 def percent_encode(text: str) -> str:
     """UTF-8 percent-encoding leaving only ``A-Z a-z 0-9 - _ . ~``, upper-case hex, space as %20."""
-    # Most names and values (ids, numbers, statuses) need no escape at all, and a C-level regex
-    # says so ~10x faster than quote() can encode them (every request signs ~15 of them).
+    # Memoised: a request encodes each of its ~15 names and values twice (to sign, to send), and
+    # they repeat from request to request. Most need no escape at all, and a C-level regex says so
+    # ~10x faster than quote() can encode them.
     if _UNRESERVED.fullmatch(text):
         return text
     # quote() always keeps "_.-~" and letters and digits; safe="" stops it keeping "/".

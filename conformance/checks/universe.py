@@ -52,14 +52,10 @@ def learn(client: Client, app: str, *, max_pages: int) -> Universe:
     for page in range(max_pages):
         exchange = client.call({"app": app, "limit": PAGE, "offset": page * PAGE})
         exchanges.append(exchange)
-        document = _success(exchange, app, client)
-        total = document["total_count"] if is_int(document.get("total_count")) else 0
-        listed = document.get("job_set")
-        jobs: list[Any] = listed if isinstance(listed, list) else []
-        for job in jobs:
-            if isinstance(job, dict) and isinstance(job.get("job_id"), str):
-                statuses.setdefault(job["job_id"], str(job.get("status")))
-        if not jobs or (page + 1) * PAGE >= total:
+        total, size, listed = _page(_success(exchange, app, client))
+        for job_id, status in listed:
+            statuses.setdefault(job_id, status)
+        if not size or (page + 1) * PAGE >= total:
             # The last page was reached, but only seeing every job makes the listing complete: a
             # server that skips or repeats jobs across pages (or data that moved) leaves gaps.
             complete = len(statuses) >= total
@@ -67,6 +63,33 @@ def learn(client: Client, app: str, *, max_pages: int) -> Universe:
     return Universe(
         app, statuses, total, complete=len(statuses) >= total, exchanges=tuple(exchanges)
     )
+
+
+# What listing pages hold, by document: every cross-call check learns the listing twice, and
+# responses with the same body share one document (``Response.document``), so a page already read
+# is a lookup. Bounded; the document is kept beside its reading so that its id is not reused.
+_PAGES: dict[int, tuple[object, int, int, tuple[tuple[str, str], ...]]] = {}
+_MAX_PAGES = 64
+
+
+def _page(document: dict[str, Any]) -> tuple[int, int, tuple[tuple[str, str], ...]]:
+    """The page's ``total_count`` (0 when not an integer), how many items its ``job_set`` holds,
+    and the (job_id, status) pairs of those that have a job id."""
+    seen = _PAGES.get(id(document))
+    if seen is not None and seen[0] is document:
+        return seen[1:]
+    total = document["total_count"] if is_int(document.get("total_count")) else 0
+    listed = document.get("job_set")
+    jobs: list[Any] = listed if isinstance(listed, list) else []
+    pairs = tuple(
+        (job["job_id"], str(job.get("status")))
+        for job in jobs
+        if isinstance(job, dict) and isinstance(job.get("job_id"), str)
+    )
+    if len(_PAGES) >= _MAX_PAGES:
+        _PAGES.clear()
+    _PAGES[id(document)] = (document, total, len(jobs), pairs)
+    return total, len(jobs), pairs
 
 
 def _success(exchange: Exchange, app: str, client: Client) -> dict[str, Any]:
