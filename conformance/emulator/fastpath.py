@@ -70,7 +70,7 @@ def _unquote_strict(text: str) -> str:
     return "".join(decoded)
 
 
-def _unquote_signature(text: str) -> str:
+def unquote_signature(text: str) -> str:
     """``_unquote_strict`` for a base64 signature, whose only escapes are ``%2B %2F %3D``."""
     if "+" not in text:
         # Replacing can make no new escape: what is left with a "%" needs the general reading.
@@ -127,6 +127,8 @@ class _Pieces(dict[str, Piece]):
 
 
 _pieces = _Pieces()
+# One piece read through the memo: for pieces that repeat (a time stamp within its second).
+read_memoised: Callable[[str], Piece] = _pieces.__getitem__
 
 
 def read(raw: str) -> list[Piece] | None:
@@ -140,7 +142,7 @@ def read(raw: str) -> list[Piece] | None:
     try:
         if last and "&" not in signature:
             pieces = [_pieces[piece] for piece in head.split("&") if piece]
-            value = _unquote_signature(signature)
+            value = unquote_signature(signature)
             pieces.append(Piece("signature", value, "", "signature", _SCALAR, value))
             return pieces
         return [_pieces[piece] for piece in raw.split("&") if piece]
@@ -207,6 +209,12 @@ class Verifier:
         key = secret_access_key.encode("utf-8")
         self._hmacs = {method: _KeyedHmac(key, digest) for method, digest in _DIGESTS.items()}
 
+    def keyed(self, params: dict[str, Any]) -> _KeyedHmac | None:
+        """The HMAC that plain ``params`` ask for with ``signature_method``; None for an unknown
+        one (an array of them is read as absent, as ``signing`` reads the first scalar)."""
+        method = params.get("signature_method", _DEFAULT_METHOD)
+        return self._hmacs.get(method) if type(method) is str else self._hmacs[_DEFAULT_METHOD]
+
     def verify(
         self, pieces: list[Piece], params: dict[str, Any] | None, *, verb: str, path: str
     ) -> bool:
@@ -217,18 +225,23 @@ class Verifier:
         """
         if params is None:
             return signing.verify(pairs_of(pieces), self._secret, verb=verb, path=path)
-        given = params.get("signature")
-        method = params.get("signature_method", _DEFAULT_METHOD)
-        keyed = self._hmacs.get(method) if type(method) is str else self._hmacs[_DEFAULT_METHOD]
-        if type(given) is not str or keyed is None:
+        keyed = self.keyed(params)
+        if keyed is None:
             return False
         # The signature's own canonical form is "", so the filter drops exactly it.
         ordered = sorted(pieces, key=_NAME)  # stable, as signing's
         canonical = "&".join([piece.canonical for piece in ordered if piece.canonical])
-        try:
-            message = f"{verb}\n{path}\n{canonical}".encode()
-            presented = given.encode("utf-8", "surrogatepass")
-        except UnicodeEncodeError:  # a lone surrogate cannot be percent-encoded
-            return False
-        expected = binascii.b2a_base64(keyed.digest(message), newline=False)
-        return hmac.compare_digest(expected, presented)
+        return signs(keyed, f"{verb}\n{path}\n{canonical}", params.get("signature"))
+
+
+def signs(keyed: _KeyedHmac, message: str, given: object) -> bool:
+    """Whether ``given`` is the base64 HMAC of the string to sign; never raises."""
+    if type(given) is not str:
+        return False
+    try:
+        encoded = message.encode()
+        presented = given.encode("utf-8", "surrogatepass")
+    except UnicodeEncodeError:  # a lone surrogate cannot be percent-encoded
+        return False
+    expected = binascii.b2a_base64(keyed.digest(encoded), newline=False)
+    return hmac.compare_digest(expected, presented)

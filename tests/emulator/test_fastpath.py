@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
@@ -16,11 +17,11 @@ from conformance import signing, wire
 from conformance.emulator.fastpath import (
     Verifier,
     _KeyedHmac,
-    _unquote_signature,
     _unquote_strict,
     pairs_of,
     params_of,
     read,
+    unquote_signature,
 )
 
 SECRET = "SECRETACCESSKEY"
@@ -43,7 +44,7 @@ _VALUES = st.one_of(
     st.text(max_size=12),
     st.integers(min_value=-(10**30), max_value=10**30).map(str),
 )
-_ENCODERS = st.sampled_from(
+_ENCODERS: st.SearchStrategy[Callable[[str], str]] = st.sampled_from(
     [
         lambda text: quote(text, safe=""),
         quote_plus,
@@ -153,7 +154,8 @@ def _signed(draw: st.DrawFn) -> tuple[str, str, str]:
         signed.append(("late", "added"))
     elif mutation == "empty":
         signed[-1] = (name, "")
-    encoded = draw(st.sampled_from([wire.query_string, urlencode]))(signed)
+    encoders: list[Callable[[list[tuple[str, str]]], str]] = [wire.query_string, urlencode]
+    encoded = draw(st.sampled_from(encoders))(signed)
     return encoded, verb, path
 
 
@@ -202,6 +204,6 @@ def test_reading_a_signature_is_unquote_strict(raw: str) -> None:
     except UnicodeDecodeError:
         expected = UnicodeDecodeError  # "%A1": both refuse
     try:
-        assert _unquote_signature(raw) == expected
+        assert unquote_signature(raw) == expected
     except UnicodeDecodeError:
         assert expected is UnicodeDecodeError
