@@ -11,9 +11,10 @@ Three figures, all in one process so they share the machine's state:
 * the **in-process** ``Emulator.handle`` rate for the same requests.
 
 Every request is distinct, as an SDK's are (a fresh ``req_id`` each, so a fresh signature), so each
-is read and verified afresh. The query itself repeats, as a polling client's does, and the emulator
-memoises the page body per query and data version: with ``--pages N`` the requests cycle through N
-offsets, and above 1024 (the memo's size) every page is joined afresh too.
+signature is checked afresh. The query itself repeats, as a polling client's does, and the emulator
+keeps what repeats: the query read and parsed without its ``req_id`` and ``time_stamp`` (its frame),
+and the page body per query and data version. With ``--pages N`` the requests cycle through N
+offsets; above 1024 (both memos' size) every request is read and its page joined afresh.
 
 One ``http.client`` connection drives each server; the two servers take turns, round by round, so
 a slow moment of a shared machine hurts both. Targets: emulator >= 70% of the ceiling, in-process

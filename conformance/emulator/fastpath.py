@@ -3,15 +3,17 @@
 Why this exists beside ``wire`` and ``signing``: those are the reference codec and verifier, written
 for every input and for explaining problems. Per request they cost about 35 µs (``parse_qsl`` 11 µs,
 ``wire.decode`` 7 µs, ``signing.verify`` 17 µs, most of it ``urllib.parse`` quoting strings that need
-none), twice what a whole ``handle`` call now costs (benchmarks/bench_emulator.py has the figures
-and the target: ``handle`` at 20x the HTTP rate). This module does the same for plain input and hands everything else
-to the reference; tests/emulator/test_fastpath.py holds it equal to the reference on generated input.
+none), three times what a whole ``handle`` call costs with this module (about 12 µs; about 7 µs for
+a query that repeats, read through ``frames``; benchmarks/bench_emulator.py has the figures and the
+target). This module does the same for plain input and hands everything else to the reference;
+tests/emulator/test_fastpath.py holds it equal to the reference on generated input.
 
 The unit of work is the raw ``name=value`` piece of a query. Pieces repeat from request to request
 (``app=…``, ``zone=…``, the key id, a time stamp within its second), so each is read once into a
 ``Piece``: decoded name and value, its canonical form for signing, and how it decodes. Pieces that
 never repeat are simply read each time: ``req_id`` passes through the memo, which is emptied when
 full so that such pieces cannot grow it; the signature, last in every SDK request, bypasses it.
+``frames`` goes one step further for a query that repeats: it keeps the whole query, read.
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ parameters can be read at all; who is asking (key, signature, time), so that not
 is revealed to a client that cannot sign it; the array encoding; what is asked (action, zone, app,
 the values); whether the named jobs exist.
 
-Speed: ``fastpath`` reads and verifies a plain request; the listing of every (zone, app) is sorted
-and encoded once per data change (status-filtered ones on first use), so a correct server's answer
-is a dict lookup, a slice and a ``bytes.join``. Only faults that rewrite documents pay for parsing
-and re-serialising.
+Speed: ``fastpath`` reads and verifies a plain request, and ``frames`` keeps what a query that
+repeats with a new ``req_id`` and ``time_stamp`` has in common, parsed request included; the listing
+of every (zone, app) is sorted and encoded once per data change (status-filtered ones on first use),
+and a page's body kept per query, so a correct server's answer is a few dict lookups and an HMAC.
+Only faults that rewrite documents pay for parsing and re-serialising.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from urllib.parse import urlencode
 from conformance import codes, signing, wire
 from conformance.emulator.churn import Churn, ChurnSettings
 from conformance.emulator.data import STATUSES, Job, default_jobs
-from conformance.emulator.fastpath import Piece, Verifier, pairs_of, params_of, read
+from conformance.emulator.fastpath import Verifier, pairs_of, params_of, read
 from conformance.emulator.faults import Fault, policy_of, resolve
+from conformance.emulator.frames import Frames
 from conformance.emulator.policy import Policy, Query
 from conformance.exchange import Request, Response, json_response
 
@@ -59,6 +61,8 @@ class Rejection:
     ret_code: int
     detail: str
 
+
+Outcome = Query | Rejection | Response  # what _parse makes of the parameters
 
 _NOT_UTF8 = Rejection(codes.INVALID_REQUEST_FORMAT, "the parameters are not UTF-8 url-encoding")
 
@@ -132,7 +136,8 @@ class Emulator:
     ``faults``: fault names or ``Fault`` values (``faults.FAULTS``). ``credentials``: the one key pair
     that is accepted, or None to check no authentication at all. ``clock``: epoch seconds, for the
     time-stamp rule and churn. ``churn``: ``ChurnSettings`` (or True for the defaults) to let jobs
-    arrive and advance while requests come in.
+    arrive and advance while requests come in. ``frames``: reuse what repeats between requests
+    (``frames.py``); False reads each afresh, which tests compare against.
     """
 
     def __init__(
@@ -143,6 +148,7 @@ class Emulator:
         credentials: signing.Credentials | None = DEMO_CREDENTIALS,
         clock: Callable[[], float] = time.time,
         churn: ChurnSettings | bool | None = None,
+        frames: bool = True,
     ) -> None:
         self.faults = resolve(faults)
         self.policy: Policy = policy_of(self.faults)
@@ -158,6 +164,10 @@ class Emulator:
         self.churn = Churn(settings, start=clock()) if settings else None
         self.requests = 0  # counted only with churn, which is what needs it
         self._lock = threading.Lock()
+        # The policy is fixed from here on, so a frame may keep what _parse made of it.
+        self._frames: Frames[Outcome] | None = (
+            Frames(self._verifier, self._parse) if frames else None
+        )
 
     @property
     def jobs(self) -> tuple[Job, ...]:
@@ -179,6 +189,17 @@ class Emulator:
             return _NOT_ALLOWED
         if isinstance(raw, Rejection):
             return self._error(raw)
+        frames = self._frames
+        framed = frames.read(method, request.path, raw) if frames is not None else None
+        if framed is not None:
+            now = self.clock()
+            if self.churn is not None:
+                self._tick(now)
+            snapshot = self._snapshot
+            refused = self._authenticate(framed.params, framed.signed, request, now)
+            if refused is not None:
+                return self._error(refused)
+            return self._respond(snapshot, framed.frame.outcome)
         pieces = read(raw)
         if pieces is None:
             return self._error(_NOT_UTF8)
@@ -193,15 +214,24 @@ class Emulator:
             params, problems = decoded.params, decoded.problems
         else:
             params = plain
-        refused = self._authenticate(pieces, plain, params, request, now)
+
+        def signed() -> bool:
+            verifier = self._verifier
+            return verifier is not None and verifier.verify(
+                pieces, plain, verb=method, path=request.path
+            )
+
+        refused = self._authenticate(params, signed, request, now)
         if refused is None and problems:
             refused = Rejection(codes.INVALID_REQUEST_FORMAT, problems[0].message)
         if refused is not None:
             return self._error(refused)
-        query = self._parse(params)
-        if isinstance(query, Query):
-            return self._answer(snapshot, query)
-        return self._error(query) if isinstance(query, Rejection) else query
+        return self._respond(snapshot, self._parse(params))
+
+    def _respond(self, snapshot: _Snapshot, outcome: Outcome) -> Response:
+        if isinstance(outcome, Query):
+            return self._answer(snapshot, outcome)
+        return self._error(outcome) if isinstance(outcome, Rejection) else outcome
 
     def _tick(self, now: float) -> None:
         assert self.churn is not None
@@ -212,15 +242,11 @@ class Emulator:
                 self._snapshot = _Snapshot(changed)
 
     def _authenticate(
-        self,
-        pieces: list[Piece],
-        plain: dict[str, Any] | None,
-        params: Mapping[str, Any],
-        request: Request,
-        now: float,
+        self, params: Mapping[str, Any], signed: Callable[[], bool], request: Request, now: float
     ) -> Rejection | None:
-        credentials, policy, verifier = self.credentials, self.policy, self._verifier
-        if credentials is None or verifier is None:
+        # signed() checks the signature of the request that params were read from.
+        credentials, policy = self.credentials, self.policy
+        if credentials is None or self._verifier is None:
             return None
         key = params.get("access_key_id")
         if not isinstance(key, str) or not key:
@@ -232,7 +258,7 @@ class Emulator:
             if "signature" not in params:
                 return Rejection(codes.AUTH_FAILURE, "signature is missing")
             verb, path = request.method, request.path
-            if not verifier.verify(pieces, plain, verb=verb, path=path):
+            if not signed():
                 return Rejection(
                     codes.AUTH_FAILURE,
                     f"signature does not match (signed string: {verb} {path} and the sorted, "
@@ -267,7 +293,7 @@ class Emulator:
             )
         return None
 
-    def _parse(self, params: Mapping[str, Any]) -> Query | Rejection | Response:
+    def _parse(self, params: Mapping[str, Any]) -> Outcome:
         # Values here come from the codec: str, list of str, or int for the integer parameters.
         policy = self.policy
         action = params.get("action")
