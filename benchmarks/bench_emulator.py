@@ -201,7 +201,7 @@ def main() -> int:
         f"in-process / HTTP:   {local_ratio:6.1f}x (target >= {IN_PROCESS_TARGET:.0f}x) {verdict}"
     )
     print("(rates and ratios: medians over the turns)")
-    return 0
+    return 0 if http_ratio >= HTTP_TARGET and local_ratio >= IN_PROCESS_TARGET else 1
 
 
 def _verdict(met: bool) -> str:
