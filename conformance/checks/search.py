@@ -74,12 +74,14 @@ def survey(probe: Probe, run: Run, options: SearchSettings) -> Survey:
     """The probe's survey in this run, made at the first call (one per process under xdist)."""
     made = run.surveys.get(probe.name)
     if made is None:
-        made = run.surveys[probe.name] = Survey()
+        making = Survey()
 
         def look(case: Any) -> None:
-            made.record(probe, case, probe.run(run, case))
+            making.record(probe, case, probe.run(run, case))
 
         _explore(probe, run, options, look)
+        # Kept only once whole: a survey cut short (the target went away) would pass rules unseen.
+        made = run.surveys[probe.name] = making
     assert isinstance(made, Survey)
     return made
 

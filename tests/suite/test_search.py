@@ -93,3 +93,17 @@ def test_a_confirmed_case_the_search_does_not_meet_again_is_reported_unshrunk(
         search_rule("DCJ-PAGE-001", run, SETTINGS)
     assert not raised.value.intermittent
     assert raised.value.findings[0].deviation.message == "case 1000"
+
+
+def test_a_survey_cut_short_is_not_kept(monkeypatch: pytest.MonkeyPatch, run: Run) -> None:
+    calls: Counter[int] = Counter()
+
+    def broken(case: int, call: int) -> bool:
+        if sum(calls.values()) >= 5:  # and from then on
+            raise ConnectionError("the target went away")
+        return False
+
+    _use(monkeypatch, _probe(broken, calls))
+    with pytest.raises(ConnectionError):
+        search_rule("DCJ-PAGE-001", run, SETTINGS)
+    assert run.surveys == {}
