@@ -91,7 +91,10 @@ def _directive(change: Callable[[Document, Document], None]) -> Callable[[Docume
     """An item change that edits the decoded directive and writes it back compactly."""
 
     def edit(item: Document, query: Query) -> None:
-        directive = json.loads(item["directive"])
+        try:
+            directive = json.loads(item["directive"])
+        except ValueError:
+            return  # another fault made it not JSON: that is the deviation this item shows
         change(directive, item)
         item["directive"] = json.dumps(directive, separators=(",", ":"))
 
@@ -148,7 +151,8 @@ def _without(name: str) -> Callable[..., Document]:
 
 
 def _total_count_as_string(document: Document, query: Query) -> Document:
-    document["total_count"] = str(document["total_count"])
+    if "total_count" in document:  # another fault may have left it out
+        document["total_count"] = str(document["total_count"])
     return document
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 
 from conformance import signing
-from conformance.emulator import DEMO_CREDENTIALS, FAULTS, Emulator
+from conformance.emulator import DEMO_CREDENTIALS, FAULTS, Emulator, default_jobs
 from conformance.emulator.faults import listing, resolve
 from conformance.errors import UsageError
 from conformance.exchange import Response
@@ -357,3 +358,19 @@ def test_a_fault_named_twice_counts_once() -> None:
 
 def test_the_example_app_is_the_default_of_the_cases() -> None:
     assert BASE["app"] == APP
+
+
+def test_any_two_faults_together_still_answer_every_request(clock: Clock) -> None:
+    # A fault may undo what another relies on (a directive that is no longer JSON): the emulator
+    # must still answer, as it promises for anything a client sends.
+    jobs = default_jobs()
+    requests = [
+        BASE,
+        {**BASE, "status": ["failed"], "limit": 100},
+        {**BASE, "offset": -1},
+        {**BASE, "jobs": ["j-etkt94ebqra"]},
+    ]
+    for first, second in itertools.permutations(FAULTS, 2):  # rewrites apply in the order given
+        emulator = Emulator(faults=[first, second], jobs=jobs, clock=clock)
+        for params in requests:
+            assert emulator.call(params).status in {200, 500}, (first, second, params)
