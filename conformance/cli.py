@@ -90,7 +90,7 @@ def _add_run(commands: Any) -> None:
         "--max-examples",
         type=positive_int,
         metavar="N",
-        help="hypothesis examples per rule and probe (25)",
+        help="hypothesis examples per probe, and per search of a broken rule (25)",
     )
     run.add_argument(
         "--max-pages",

@@ -68,7 +68,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=25,
         type=positive_int,
         metavar="N",
-        help="hypothesis examples per rule and probe (default 25)",
+        help="hypothesis examples per probe, and per search of a broken rule (default 25)",
     )
     group.addoption(
         "--conformance-max-pages",
@@ -465,7 +465,8 @@ def conformance_run(request: pytest.FixtureRequest) -> Run:
 
 @pytest.fixture(scope="session")
 def conformance_settings(request: pytest.FixtureRequest) -> SearchSettings:
-    """How hard the suite looks: hypothesis examples per rule and probe, and the run's seed."""
+    """How hard the suite looks: hypothesis examples per probe (and per search of a broken rule),
+    and the run's seed."""
     from conformance.checks.search import SearchSettings
 
     state = _state(request.config)

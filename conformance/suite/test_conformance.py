@@ -1,7 +1,8 @@
 """One test per rule of the catalogue that a probe can show: ``test_rule[DCJ-PAGE-002]``.
 
-Each test runs, with hypothesis, the probes that can show its rule against the target, and fails
-with the shrunk request, the response and a replay command when the rule is broken.
+Each test reads what the probes that can show its rule saw (each probe runs once per process, for
+all its rules), and when one saw the rule broken searches it out with hypothesis; it fails with the
+shrunk request, the response and a replay command (``conformance.checks.search``).
 """
 
 from __future__ import annotations
