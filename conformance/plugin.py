@@ -247,6 +247,8 @@ class ConformanceState:
                 self.report.deviations.extend(value)
             elif name == "conformance_requests" and isinstance(value, int):
                 self.report.requests += value
+            elif name == "conformance_checks" and isinstance(value, int):
+                self.report.checks += value
             elif name == "conformance_rule":
                 self.report.rules += 1
 

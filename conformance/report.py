@@ -126,6 +126,7 @@ class Report:
     seed: int | None
     rules: int = 0
     requests: int = 0
+    checks: int = 0  # rules judged on cases (conformance.checks.search); 0 offline
     deviations: list[dict[str, Any]] = field(default_factory=list)
 
     def by_rule(self) -> dict[str, list[dict[str, Any]]]:
@@ -144,6 +145,7 @@ class Report:
             "summary": {
                 "rules": self.rules,
                 "requests": self.requests,
+                "checks": self.checks,
                 "deviations": len(self.deviations),
             },
             "deviations": self.deviations,
@@ -173,7 +175,8 @@ def summary_lines(report: Report, *, accepted: Iterable[str] = ()) -> list[str]:
     if accepted:
         lines.append(f"accepted as known deviations: {', '.join(accepted)}")
     lines.append(
-        f"{report.rules} rules checked with {report.requests} requests against {report.target} "
+        f"{report.rules} rules checked with {report.requests} requests ({report.checks} checks) "
+        f"against {report.target} "
         f"({report.profile} profile, seed {report.seed}): {len(report.deviations)} deviation(s)"
     )
     return lines

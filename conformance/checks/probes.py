@@ -55,7 +55,8 @@ MAX_WALK = 20
 class Run:
     """What every probe needs: the client, the app, the profile, and the universe learned at start.
 
-    ``surveys`` holds, per probe, what its one run in this process saw (``search.survey``).
+    ``surveys`` holds, per probe, what its one run in this process saw (``search.survey``);
+    ``checks`` counts rules judged on cases (see ``search``).
     """
 
     client: Client
@@ -64,6 +65,7 @@ class Run:
     universe: Universe
     max_pages: int = 5
     surveys: dict[str, Any] = dataclasses.field(default_factory=dict)
+    checks: int = 0
 
 
 @dataclass(frozen=True)

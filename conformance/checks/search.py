@@ -11,6 +11,9 @@ send the same requests 28 times. So the work is split in two:
   hypothesis search for that rule alone finds and shrinks a violation, so each rule's report is its
   own minimal request. Hypothesis replays the shrunk case last, against the real target, so what is
   reported was seen again at the end.
+
+``Run.checks`` counts the judgements: a survey's case (one request, or a walk of pages with the
+listings around it) is judged by every rule of its probe, a search's case by its one rule.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ def survey(probe: Probe, run: Run, options: SearchSettings) -> Survey:
 
         def look(case: Any) -> None:
             making.record(probe, case, probe.run(run, case))
+            run.checks += len(probe.rules)
 
         _explore(probe, run, options, look)
         # Kept only once whole: a survey cut short (the target went away) would pass rules unseen.
@@ -90,6 +94,7 @@ def _search_probe(
     rule_id: str, probe: Probe, run: Run, options: SearchSettings, first: tuple[Any, list[Finding]]
 ) -> None:
     case, found = first
+    run.checks += 1
     if not violations(probe.run(run, case), rule_id):
         # Broken once (and confirmed then), fine now: on a live system that is the data changing.
         # Report what was seen, marked as intermittent, rather than hide it.
@@ -97,6 +102,7 @@ def _search_probe(
 
     def look(case: Any) -> None:
         bad = violations(probe.run(run, case), rule_id)
+        run.checks += 1
         if bad:
             raise DeviationFound(rule_id, bad)
 

@@ -31,12 +31,13 @@ def test_rule(
     conformance_settings: SearchSettings,
     record_property: Callable[[str, object], None],
 ) -> None:
-    before = conformance_run.client.requests
+    before, checked = conformance_run.client.requests, conformance_run.checks
     record_property("conformance_rule", rule_id)
     try:
         notes = search_rule(rule_id, conformance_run, conformance_settings)
     finally:
         record_property("conformance_requests", conformance_run.client.requests - before)
+        record_property("conformance_checks", conformance_run.checks - checked)
     target = conformance_run.client.target
     if notes:
         options = target.replay_options

@@ -28,6 +28,7 @@ def test_the_correct_emulator_shows_no_deviation(
     assert "errors" not in outcomes
     summary = totals(result)
     assert int(summary.pop("requests")) > len(CHECKED)
+    assert int(summary.pop("checks")) >= len(CHECKED)  # every rule judged, at least once
     assert summary == {
         "rules": str(len(CHECKED)),
         "target": "emulator",

@@ -50,9 +50,10 @@ def test_the_json_report_has_the_documented_shape_and_no_credential(
     report = json.loads(text)
     assert set(report) == {"target", "profile", "seed", "summary", "deviations"}
     assert (report["target"], report["profile"], report["seed"]) == (url, "documented", 1)
-    assert set(report["summary"]) == {"rules", "requests", "deviations"}
+    assert set(report["summary"]) == {"rules", "requests", "checks", "deviations"}
     assert report["summary"]["rules"] == 2
     assert report["summary"]["requests"] > 0
+    assert report["summary"]["checks"] > 0
     assert report["summary"]["deviations"] == len(report["deviations"]) > 0
     assert {item["rule"] for item in report["deviations"]} == {rule_id}
     for item in report["deviations"]:
@@ -83,6 +84,7 @@ def test_the_report_of_a_conformant_run_lists_no_deviation(pytester: pytest.Pyte
     assert report["summary"] == {
         "rules": 6,
         "requests": int(totals(result)["requests"]),
+        "checks": int(totals(result)["checks"]),
         "deviations": 0,
     }
     assert report["deviations"] == []
