@@ -118,7 +118,10 @@ def _add_run(commands: Any) -> None:
         "-n", "--workers", type=positive_int, metavar="N", help="run on N processes (pytest-xdist)"
     )
     run.add_argument(
-        "pytest_args", nargs="*", metavar="PYTEST_ARG", help="more pytest arguments, after --"
+        "pytest_args",
+        nargs="*",
+        metavar="PYTEST_ARG",
+        help="more pytest arguments, after -- (the run has no assert rewriting: --assert=plain)",
     )
     run.set_defaults(command=_run)
 

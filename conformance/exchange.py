@@ -21,10 +21,14 @@ NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
 # Parsed bodies by their bytes. A suite reads the same listing again and again (every cross-call
 # check brackets itself with two), and parsing a 100-job page costs about 100 µs where hashing it
 # costs 20 (nothing for the same bytes object, whose hash is cached). Small bodies parse faster than
-# they are worth keeping. Bounded; the documents are shared, so nothing may change them.
+# they are worth keeping, and big ones (a server that ignores the cap of 100) are not kept. Bounded
+# by the bodies' total size (their documents take a few times more); the documents are shared, so
+# nothing may change them.
 _PARSED: dict[bytes, Any] = {}
-_MAX_PARSED = 64
-_MIN_KEPT = 2048  # bytes
+_PARSED_BUDGET = 8 * 1024 * 1024  # bytes of body
+_MIN_KEPT, _MAX_KEPT = 2048, 512 * 1024
+_parsed_size = 0
+_UNSEEN: Any = object()
 
 
 @dataclass(frozen=True)
@@ -66,14 +70,17 @@ class Response:
 
         Read-only: responses with the same body share one document.
         """
+        global _parsed_size
         body = self.body
-        if len(body) < _MIN_KEPT:
+        if not _MIN_KEPT <= len(body) <= _MAX_KEPT:
             return _parsed(body)
-        document = _PARSED.get(body)
-        if document is None:
-            if len(_PARSED) >= _MAX_PARSED:
+        document = _PARSED.get(body, _UNSEEN)
+        if document is _UNSEEN:
+            if _parsed_size + len(body) > _PARSED_BUDGET:
                 _PARSED.clear()
+                _parsed_size = 0
             document = _PARSED[body] = _parsed(body)
+            _parsed_size += len(body)  # two threads may both count one body: a bound only
         return document
 
 

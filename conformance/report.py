@@ -1,7 +1,7 @@
 """The run's report: findings as JSON-ready entries, the terminal summary, and the JSON file.
 
 The JSON report's shape (documented in the README):
-``{"target", "profile", "seed", "summary": {"rules", "requests", "deviations"},
+``{"target", "profile", "seed", "summary": {"rules", "requests", "checks", "deviations"},
 "deviations": [{"rule", "severity", "message", "request", "response", "reproduce"}]}``.
 """
 

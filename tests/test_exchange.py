@@ -30,7 +30,23 @@ def test_small_bodies_are_parsed_each_time() -> None:
     assert Response(200, body).document is not Response(200, body).document
 
 
-def test_the_memo_of_parsed_bodies_stays_bounded() -> None:
-    for marker in range(3 * exchange._MAX_PARSED):
+def test_the_memo_of_parsed_bodies_stays_within_its_budget() -> None:
+    kept = 0
+    for marker in range(3 * exchange._PARSED_BUDGET // len(_page(0))):
         assert Response(200, _page(marker)).document["total_count"] == marker
-    assert len(exchange._PARSED) <= exchange._MAX_PARSED
+        kept = max(kept, len(exchange._PARSED))
+        assert sum(map(len, exchange._PARSED)) <= exchange._PARSED_BUDGET
+    assert kept > 1
+
+
+def test_a_body_too_big_to_keep_is_parsed_and_not_kept() -> None:
+    body = json.dumps({"ret_code": 0, "job_set": ["x" * 100] * 6000}).encode()
+    assert len(body) > exchange._MAX_KEPT
+    assert Response(200, body).document["ret_code"] == 0
+    assert body not in exchange._PARSED
+
+
+def test_a_large_json_null_is_kept_like_any_document() -> None:
+    body = b"null" + b" " * 4000
+    assert Response(200, body).document is None
+    assert body in exchange._PARSED

@@ -115,9 +115,9 @@ def _search_probe(
         if inner is None:
             raise
         raise DeviationFound(rule_id, inner.findings, intermittent=True) from None
-    # The search did not meet it again (its cases are random): the survey's case, sent twice and
-    # broken both times, is the report, unshrunk.
-    raise DeviationFound(rule_id, found)
+    # The search, seeded as the survey was, sends the survey's cases again, that one included: it
+    # passed this time. Broken twice, then not: report what was seen, unshrunk, as intermittent.
+    raise DeviationFound(rule_id, found, intermittent=True)
 
 
 def _explore(probe: Probe, run: Run, options: SearchSettings, look: Callable[[Any], None]) -> None:

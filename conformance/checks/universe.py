@@ -86,9 +86,10 @@ def _page(document: dict[str, Any]) -> tuple[int, int, tuple[tuple[str, str], ..
         for job in jobs
         if isinstance(job, dict) and isinstance(job.get("job_id"), str)
     )
-    if len(_PAGES) >= _MAX_PAGES:
-        _PAGES.clear()
-    _PAGES[id(document)] = (document, total, len(jobs), pairs)
+    if len(jobs) <= PAGE:  # a page past the cap of 100 would keep a huge document alive
+        if len(_PAGES) >= _MAX_PAGES:
+            _PAGES.clear()
+        _PAGES[id(document)] = (document, total, len(jobs), pairs)
     return total, len(jobs), pairs
 
 

@@ -15,6 +15,10 @@ suite reports it: a paging fault also breaks tiling or the page count (``limit-o
 DCJ-PAGE-004, ``offset-off-by-one`` and DCJ-PAGE-006), a filter fault the agreement of filtered and
 unfiltered listings (DCJ-FILTER-004, DCJ-PAGE-005), and ``crash-on-negative-offset``'s HTML page
 also breaks DCJ-RESP-002. ``rule`` is the rule a fault is about: the suite always names it.
+
+Faults combine, rewrites in the order given, and one may undo another: ``missing-total-count``
+then ``total-count-is-page-size`` puts a total back, ``directive-not-json`` leaves nothing for a
+directive edit to change. The emulator answers all the same; the suite names what is left broken.
 """
 
 from __future__ import annotations

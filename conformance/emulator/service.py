@@ -80,7 +80,9 @@ def _listing(jobs: list[Job]) -> _Listing:
 
 _EMPTY = _listing([])
 _MAX_STATUS_SETS = 256  # status tuples as sent (order and repeats vary); bounded all the same
-_MAX_BODIES = 1024  # answered pages kept per snapshot: about 13 MB at 100 jobs a page
+# Answered pages kept per snapshot, by their total size: a 100-job page of the default data is about
+# 63 KB, and a client varying offset or limit (or a fault that lifts the cap) must not grow it.
+_BODY_BUDGET = 16 * 1024 * 1024
 
 
 class _Snapshot:
@@ -92,7 +94,7 @@ class _Snapshot:
     answer).
     """
 
-    __slots__ = ("bodies", "by_app", "by_status", "by_zone", "ids", "jobs")
+    __slots__ = ("bodies", "bodies_size", "by_app", "by_status", "by_zone", "ids", "jobs")
 
     def __init__(self, jobs: tuple[Job, ...]) -> None:
         self.jobs = jobs  # sorted by Job.sort_key
@@ -101,6 +103,7 @@ class _Snapshot:
         self.ids: dict[str, dict[str, Job]] = {}
         self.by_status: dict[tuple[str, str | None, tuple[str, ...]], _Listing] = {}
         self.bodies: dict[Query, bytes] = {}
+        self.bodies_size = 0
         for job in jobs:
             by_app.setdefault((job.zone, job.app), []).append(job)
             by_zone.setdefault(job.zone, []).append(job)
@@ -375,10 +378,13 @@ class Emulator:
                 b'],"ret_code":0}',
             )
         )
-        bodies = snapshot.bodies
-        if len(bodies) >= _MAX_BODIES:
-            bodies.clear()
-        bodies[query] = body  # two threads may both store it; they store the same bytes
+        if snapshot.bodies_size + len(body) > _BODY_BUDGET:
+            snapshot.bodies.clear()
+            snapshot.bodies_size = 0
+        if len(body) <= _BODY_BUDGET // 16:  # one huge page does not empty the memo for itself
+            # Two threads may both store it; they store the same bytes (the size is a bound only).
+            snapshot.bodies[query] = body
+            snapshot.bodies_size += len(body)
         return Response(200, body)
 
     def _error(self, rejection: Rejection) -> Response:

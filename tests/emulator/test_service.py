@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import datetime, timezone
 from typing import Any
@@ -10,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from conformance import signing, wire
-from conformance.emulator import DEMO_CREDENTIALS, Emulator, default_jobs
+from conformance.emulator import DEMO_CREDENTIALS, Emulator, default_jobs, service
 from conformance.emulator.data import EXAMPLE_JOB_JSON, parse_jobs
 from conformance.exchange import Request
 from tests.emulator.helpers import APP, BASE, ZONE, Clock, call, error, job_ids, signed_query
@@ -61,14 +62,29 @@ def test_a_limit_above_100_is_capped_at_100(emulator: Emulator) -> None:
     assert job_ids(call(emulator, {**BASE, "limit": 2**31 - 1})) == job_ids(document)
 
 
-def test_answers_memoised_by_query_stay_right_and_bounded(emulator: Emulator) -> None:
+def test_answers_memoised_by_query_stay_right(emulator: Emulator) -> None:
     listing = [job.job_id for job in _listing()]
     first = call(emulator, {**BASE, "offset": 3, "limit": 2})
-    for offset in range(1100):  # more distinct queries than the memo keeps: it is emptied once
+    for offset in range(1100):  # bounded: 1,100 distinct queries
         page = call(emulator, {**BASE, "offset": offset % 200, "limit": 1 + offset // 200})
         assert job_ids(page) == listing[offset % 200 : offset % 200 + 1 + offset // 200]
     assert call(emulator, {**BASE, "offset": 3, "limit": 2}) == first
-    assert len(emulator._snapshot.bodies) <= 1024  # the bound is the point
+    snapshot = emulator._snapshot  # what the budget counts is what is kept
+    assert snapshot.bodies_size == sum(map(len, snapshot.bodies.values()))
+
+
+def test_the_page_memo_stays_within_its_byte_budget(clock: Clock) -> None:
+    # A fault that lifts the cap of 100 lets every page hold the whole listing.
+    emulator = Emulator(faults=["no-cap-at-100"], clock=clock)
+    listing = len(_listing())
+    budget = service._BODY_BUDGET
+    page = len(emulator.call({**BASE, "limit": 1000}).body)
+    sizes = []
+    for limit in range(1001, 1001 + 2 * budget // page):  # bounded: about 330 pages
+        assert len(call(emulator, {**BASE, "limit": limit})["job_set"]) == listing
+        sizes.append(emulator._snapshot.bodies_size)
+    assert max(sizes) <= budget
+    assert any(later < earlier for earlier, later in itertools.pairwise(sizes))  # it was emptied
 
 
 def test_pages_tile_the_listing_without_gaps_or_repeats(emulator: Emulator) -> None:
