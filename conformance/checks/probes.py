@@ -15,7 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
@@ -46,6 +46,9 @@ from conformance.strategies.requests import (
 )
 from conformance.validate import DEFAULT_LIMIT, MAX_LIMIT
 
+if TYPE_CHECKING:
+    from conformance.checks.search import Survey
+
 # A paging walk never takes more than this many pages: the smallest limit drawn is chosen so that
 # the whole listing fits.
 MAX_WALK = 20
@@ -64,7 +67,7 @@ class Run:
     profile: Profile
     universe: Universe
     max_pages: int = 5
-    surveys: dict[str, Any] = dataclasses.field(default_factory=dict)
+    surveys: dict[str, Survey] = dataclasses.field(default_factory=dict)
     checks: int = 0
 
 
