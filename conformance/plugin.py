@@ -82,7 +82,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=10.0,
         type=non_negative_float,
         metavar="PER_SECOND",
-        help="at most this many requests per second to a live endpoint (default 10; 0 = no cap)",
+        help="at most this many requests per second to a live endpoint, shared by xdist workers "
+        "(default 10; 0 = no cap)",
     )
     group.addoption(
         "--conformance-timeout",
@@ -122,6 +123,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def worker_rate(rate: float, workers: int) -> float | None:
+    """One process's cap when ``workers`` processes share ``rate`` requests per second (None: no cap)."""
+    return rate / max(1, workers) if rate else None
+
+
 class ConformanceState:
     """Per-process state: the options, the accepted deviations, and the report being gathered."""
 
@@ -137,7 +143,9 @@ class ConformanceState:
         self.profile: str = option.conformance_profile
         self.max_examples: int = option.conformance_max_examples
         self.max_pages: int = option.conformance_max_pages
-        self.rate: float | None = option.conformance_rate or None
+        # Under xdist each worker sends on its own: each gets its share, so the run keeps the cap.
+        workers = getattr(config, "workerinput", {}).get("workercount", 1)
+        self.rate: float | None = worker_rate(option.conformance_rate, workers)
         self.timeout: float = option.conformance_timeout
         self.seed: int = (
             option.conformance_seed

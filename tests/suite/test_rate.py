@@ -1,0 +1,60 @@
+"""The request-rate cap holds for the whole run, however many xdist workers share it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from conformance.emulator import Emulator, serve
+from conformance.exchange import Request, Response
+from conformance.plugin import worker_rate
+from tests.suite.helpers import SUITE
+
+RATE = 10.0
+
+
+class _Clocked(Emulator):
+    """An emulator that notes when each request came."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+        self._times_lock = threading.Lock()
+
+    def handle(self, request: Request) -> Response:
+        with self._times_lock:
+            self.times.append(time.monotonic())
+        return super().handle(request)
+
+
+def test_each_worker_gets_its_share_of_the_rate() -> None:
+    assert worker_rate(10.0, 1) == 10.0
+    assert worker_rate(10.0, 4) == 2.5
+    assert worker_rate(0.0, 2) is None  # 0: no cap
+
+
+def test_two_workers_together_keep_to_the_cap(
+    pytester: pytest.Pytester, demo_credentials: None
+) -> None:
+    emulator = _Clocked()
+    with serve(emulator) as url:
+        # One rule of the response probe and one of the rejection probe: each worker surveys one.
+        result = pytester.runpytest_subprocess(
+            *SUITE,
+            f"--conformance-target={url}",
+            f"--conformance-rate={RATE}",
+            "--conformance-max-examples=1",
+            "-k",
+            "DCJ-RESP-001 or DCJ-INPUT-001",
+            "-n",
+            "2",
+            timeout=60,
+        )
+    assert result.ret == pytest.ExitCode.OK, "\n".join(result.outlines)
+    times = sorted(emulator.times)
+    assert len(times) > 20
+    # Each worker spaces its own requests; together they stay at the cap, not at twice it.
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= RATE + 2, busiest  # + 2: a request of each worker at the window's edges
