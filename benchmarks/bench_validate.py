@@ -38,7 +38,7 @@ from typing import Any
 
 import jsonschema
 
-from conformance import schemas
+from conformance import schemas, validate
 from conformance.documented import example_response_text
 from conformance.validate import validate_response
 
@@ -188,6 +188,13 @@ def measure(count: int = 100, repeat: int = 15) -> dict[str, float]:
     if reused(body) or len(reused(directive_body)) != 1 or not fast.is_valid(clean):
         raise AssertionError("the baselines judge the benchmark bodies wrongly")
 
+    def first_sight(body: bytes) -> object:
+        # validate_response memoises decoded directives (a job comes back on many pages); every
+        # timed call starts without them, as a response of jobs never seen before would (the
+        # emptying is timed too).
+        validate._valid_directive.cache_clear()
+        return validate_response(body, request)
+
     return {
         "plain jsonschema.validate": median_ms(
             lambda: plain_jsonschema(json.loads(body)), repeat=repeat
@@ -196,15 +203,11 @@ def measure(count: int = 100, repeat: int = 15) -> dict[str, float]:
             lambda: plain_jsonschema_with_directives(body), repeat=max(3, repeat // 3)
         ),
         "reused Draft202012Validator + directives": median_ms(lambda: reused(body), repeat=repeat),
-        "validate_response, clean": median_ms(
-            lambda: validate_response(body, request), repeat=repeat
-        ),
+        "validate_response, clean": median_ms(lambda: first_sight(body), repeat=repeat),
         "validate_response, directive deviation": median_ms(
-            lambda: validate_response(directive_body, request), repeat=repeat
+            lambda: first_sight(directive_body), repeat=repeat
         ),
-        "validate_response, job deviation": median_ms(
-            lambda: validate_response(job_body, request), repeat=repeat
-        ),
+        "validate_response, job deviation": median_ms(lambda: first_sight(job_body), repeat=repeat),
         "json.loads only (body + directives)": median_ms(lambda: parse_only(body), repeat=repeat),
         "jsonschema-rs is_valid only (parsed)": median_ms(
             lambda: fast.is_valid(clean), repeat=repeat

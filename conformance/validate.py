@@ -11,6 +11,7 @@ why. See benchmarks/bench_validate.py for the figures behind that choice.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
@@ -148,19 +149,29 @@ def _success_deviations(
     items = [(index, item) for index, item in enumerate(jobs) if isinstance(item, dict)]
     yield from _undocumented_fields(items, profile)
     zone = request.get("zone") if isinstance(request.get("zone"), str) else None
-    directive_is_valid = schemas.fast_validator("directive").is_valid
     for index, item in items:
         text = item.get("directive")
         if shaped and isinstance(text, str):
             # The common case, kept lean: the schemas have proved every type the consistency
             # rules read, so only a job that looks inconsistent takes the careful path below.
-            decoded = _loads_or_none(text)
-            if directive_is_valid(decoded) and _plainly_consistent(item, decoded, zone):
+            decoded = _valid_directive(text)
+            if decoded is not None and _plainly_consistent(item, decoded, zone):
                 continue
         directive = yield from _directive(index, item, profile)
         yield from _item_consistency(index, item, directive, zone, profile)
     yield from _paging(document, jobs, request, profile, has_request=has_request)
     yield from _filters(items, request, profile)
+
+
+@functools.lru_cache(maxsize=4096)
+def _valid_directive(text: str) -> Any:
+    """The directive decoded when the directive schema accepts it, else None.
+
+    Memoised: a job comes back, directive and all, on every page that lists it. The decoded
+    document is shared, so it is only read.
+    """
+    decoded = _loads_or_none(text)
+    return decoded if schemas.fast_validator("directive").is_valid(decoded) else None
 
 
 def _plainly_consistent(item: Mapping[str, Any], directive: Any, zone: str | None) -> bool:
