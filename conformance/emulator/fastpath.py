@@ -181,7 +181,7 @@ def params_of(pieces: list[Piece]) -> dict[str, Any] | None:
 _NAME = itemgetter(0)
 
 
-class _KeyedHmac:
+class KeyedHmac:
     """HMAC (RFC 2104) with the key's inner and outer states hashed once, not per message:
     ``hmac.digest`` re-derives them on every call, a third of the cost of signing a query."""
 
@@ -209,9 +209,9 @@ class Verifier:
     def __init__(self, secret_access_key: str) -> None:
         self._secret = secret_access_key
         key = secret_access_key.encode("utf-8")
-        self._hmacs = {method: _KeyedHmac(key, digest) for method, digest in _DIGESTS.items()}
+        self._hmacs = {method: KeyedHmac(key, digest) for method, digest in _DIGESTS.items()}
 
-    def keyed(self, params: dict[str, Any]) -> _KeyedHmac | None:
+    def keyed(self, params: dict[str, Any]) -> KeyedHmac | None:
         """The HMAC that plain ``params`` ask for with ``signature_method``; None for an unknown
         one (an array of them is read as absent, as ``signing`` reads the first scalar)."""
         method = params.get("signature_method", _DEFAULT_METHOD)
@@ -236,7 +236,7 @@ class Verifier:
         return signs(keyed, f"{verb}\n{path}\n{canonical}", params.get("signature"))
 
 
-def signs(keyed: _KeyedHmac, message: str, given: object) -> bool:
+def signs(keyed: KeyedHmac, message: str, given: object) -> bool:
     """Whether ``given`` is the base64 HMAC of the string to sign; never raises."""
     if type(given) is not str:
         return False

@@ -22,9 +22,9 @@ from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from conformance.emulator.fastpath import (
+    KeyedHmac,
     Piece,
     Verifier,
-    _KeyedHmac,
     params_of,
     read_memoised,
     signs,
@@ -56,7 +56,7 @@ class Frame(Generic[Outcome]):
         params: dict[str, Any],
         volatile: tuple[tuple[int, str], ...],
         outcome: Outcome,
-        keyed: _KeyedHmac | None,
+        keyed: KeyedHmac | None,
         template: str,
     ) -> None:
         self.params = params  # all but the volatile ones; copied per request, never handed out

@@ -12,6 +12,7 @@ import pytest
 from conformance.cassettes.record import Recorder, provenance, write_recording
 from conformance.client import Client
 from conformance.emulator import DEMO_CREDENTIALS, Emulator
+from conformance.targets.base import Target
 from conformance.targets.emulator import EmulatorTarget
 from conformance.targets.live import LiveTarget
 
@@ -55,25 +56,22 @@ def record(
 ) -> Path:
     """A cassette of ``calls`` (parameter dicts) answered by an in-process emulator."""
     target = EmulatorTarget(emulator) if emulator is not None else EmulatorTarget(faults=faults)
+    return _record(path, target, calls)
+
+
+def record_http(path: Path, url: str, calls: Iterable[Mapping[str, Any]]) -> Path:
+    """A cassette of ``calls`` sent over HTTP to ``url``, signed with the demo key pair."""
+    with LiveTarget(url, credentials=DEMO_CREDENTIALS, rate=None) as target:
+        return _record(path, target, calls)
+
+
+def _record(path: Path, target: Target, calls: Iterable[Mapping[str, Any]]) -> Path:
     client = Client(target)
     recorder = Recorder(target)
     client.observers.append(recorder)
     for params in calls:
         client.call(params)
     recorded = provenance(target, len(recorder.interactions), zone="pek3a", app=APP)
-    write_recording(path, recorder.interactions, recorded)
-    return path
-
-
-def record_http(path: Path, url: str, calls: Iterable[Mapping[str, Any]]) -> Path:
-    """A cassette of ``calls`` sent over HTTP to ``url``, signed with the demo key pair."""
-    with LiveTarget(url, credentials=DEMO_CREDENTIALS, rate=None) as target:
-        client = Client(target)
-        recorder = Recorder(target)
-        client.observers.append(recorder)
-        for params in calls:
-            client.call(params)
-        recorded = provenance(target, len(recorder.interactions), zone="pek3a", app=APP)
     write_recording(path, recorder.interactions, recorded)
     return path
 
