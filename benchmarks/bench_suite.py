@@ -127,7 +127,7 @@ def our_suite(url: str | None, max_examples: int, report: Path) -> float:
     env = {
         **os.environ,
         "QINGCLOUD_ACCESS_KEY_ID": DEMO_CREDENTIALS.access_key_id,
-        "QINGCLOUD_SECRET_ACCESS_KEY": DEMO_CREDENTIALS.secret_access_key,
+        "QINGCLOUD_SECRET_ACCESS_KEY": DEMO_CREDENTIALS.secret_access_key.reveal(),
     }
     started = time.perf_counter()
     subprocess.run(command, env=env, capture_output=True, check=False, cwd=tempfile.gettempdir())

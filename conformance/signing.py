@@ -2,6 +2,9 @@
 
 Verification works on decoded pairs, never on raw bytes: a server parses the query or form body and
 re-canonicalises (the Python SDK's POST body encodes a space as ``+`` but signs it as ``%20``).
+
+The secret access key travels as a ``Secret``, which cannot print itself; it is unwrapped only where
+the HMAC is keyed. So ``pytest -l``, a crash in a user's test or a log line shows ``**********``.
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NoReturn
 
 from conformance import wire
 from conformance.errors import UsageError
@@ -25,12 +28,97 @@ _DEFAULT_METHOD = "HmacSHA256"  # what a request without signature_method is sig
 _TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
 
 
+_MASK = "**********"  # the same length whatever the secret, so not even its length shows
+# An access key id is not a secret on its own, but with a leaked secret it is the other half of the
+# pair, and it names the account: a repr shows only its prefix (QY for every QingCloud key).
+_KEY_ID_SHOWN = 4
+
+
+class Secret:
+    """A secret string that cannot print itself: ``repr``, ``str`` and formatting are redacted.
+
+    Modelled on pydantic's ``SecretStr``. ``reveal()`` is the one way to the value, and only the
+    HMAC calls it. Two secrets are equal when their values are (compared in constant time), and a
+    secret hashes, so ``Credentials`` stays a value. Pickling is refused: a pickle is text on disk.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | Secret) -> None:
+        if isinstance(value, Secret):
+            value = value.reveal()
+        if not isinstance(value, str):
+            raise TypeError(f"a Secret holds a str, not {type(value).__name__}")
+        object.__setattr__(self, "_value", value)
+
+    def reveal(self) -> str:
+        """The secret itself: for keying an HMAC, never for printing."""
+        value: str = object.__getattribute__(self, "_value")
+        return value
+
+    def __repr__(self) -> str:
+        return f"Secret({_MASK!r})"
+
+    def __str__(self) -> str:
+        return _MASK
+
+    def __format__(self, spec: str) -> str:
+        return format(_MASK, spec)
+
+    def __bool__(self) -> bool:
+        return bool(self.reveal())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(
+            self.reveal().encode("utf-8", "surrogatepass"),
+            other.reveal().encode("utf-8", "surrogatepass"),
+        )
+
+    def __hash__(self) -> int:
+        return hash((Secret, self.reveal()))
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError("a Secret cannot be changed")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError("a Secret cannot be changed")
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a Secret is not pickled: a pickle would hold it in plain text")
+
+    def __copy__(self) -> Secret:
+        return self  # immutable: a copy is the same value
+
+    def __deepcopy__(self, memo: object) -> Secret:
+        return self
+
+
 @dataclass(frozen=True)
 class Credentials:
-    """An API key pair; the secret stays out of ``repr`` so it never lands in a log or report."""
+    """An API key pair. The secret is a ``Secret`` (plain text is wrapped), and ``repr`` shows
+    neither it nor more of the key id than its first characters, so it never lands in a log."""
 
     access_key_id: str
-    secret_access_key: str = field(repr=False)
+    secret_access_key: Secret
+
+    def __init__(self, access_key_id: str, secret_access_key: str | Secret) -> None:
+        object.__setattr__(self, "access_key_id", access_key_id)
+        object.__setattr__(self, "secret_access_key", Secret(secret_access_key))
+
+    def __repr__(self) -> str:
+        return f"Credentials({redact_key_id(self.access_key_id)!r}, {self.secret_access_key!r})"
+
+
+def redact_key_id(key_id: str) -> str:
+    """An access key id as a repr shows it: its first characters and an ellipsis."""
+    return f"{key_id[:_KEY_ID_SHOWN]}…" if len(key_id) > _KEY_ID_SHOWN else "…"
+
+
+def reveal(secret: str | Secret) -> str:
+    """The text of ``secret``: a ``Secret``'s value, or a plain string as it is."""
+    return secret.reveal() if isinstance(secret, Secret) else secret
 
 
 def format_time(moment: datetime) -> str:
@@ -73,12 +161,15 @@ def string_to_sign(verb: str, path: str, pairs: Iterable[tuple[str, str]]) -> st
 
 def signature(
     pairs: Iterable[tuple[str, str]],
-    secret_access_key: str,
+    secret_access_key: str | Secret,
     *,
     verb: str = "GET",
     path: str = "/iaas/",
 ) -> str:
-    """The base64 HMAC of the string to sign, with the pairs' ``signature_method`` (HmacSHA256)."""
+    """The base64 HMAC of the string to sign, with the pairs' ``signature_method`` (HmacSHA256).
+
+    ``secret_access_key`` is a ``Secret`` (or plain text, for a caller that has it so).
+    """
     pairs = list(pairs)
     method = _method_of(pairs)
     if method not in _DIGESTS:
@@ -86,7 +177,9 @@ def signature(
             f"unknown signature_method {method!r}; use one of: {', '.join(SIGNATURE_METHODS)}"
         )
     message = string_to_sign(verb, path, pairs).encode("utf-8")
-    digest = hmac.new(secret_access_key.encode("utf-8"), message, _DIGESTS[method]).digest()
+    # The one place the secret is unwrapped, and never bound to a name: a traceback printed with
+    # its locals (pytest -l) shows no frame that holds it.
+    digest = hmac.new(reveal(secret_access_key).encode("utf-8"), message, _DIGESTS[method]).digest()
     return base64.b64encode(digest).decode("ascii")
 
 
@@ -125,7 +218,7 @@ def sign(
 
 
 def verify(
-    pairs: Iterable[tuple[str, str]], secret_access_key: str, *, verb: str, path: str
+    pairs: Iterable[tuple[str, str]], secret_access_key: str | Secret, *, verb: str, path: str
 ) -> bool:
     """Whether decoded pairs carry exactly one signature, and it is right; never raises."""
     pairs = list(pairs)

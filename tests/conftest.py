@@ -43,7 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def demo_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """The emulator's demo key pair in QINGCLOUD_ACCESS_KEY_ID and QINGCLOUD_SECRET_ACCESS_KEY."""
     monkeypatch.setenv(KEY_ID_VARIABLE, DEMO_CREDENTIALS.access_key_id)
-    monkeypatch.setenv(SECRET_VARIABLE, DEMO_CREDENTIALS.secret_access_key)
+    monkeypatch.setenv(SECRET_VARIABLE, DEMO_CREDENTIALS.secret_access_key.reveal())
 
 
 @pytest.fixture

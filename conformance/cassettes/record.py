@@ -99,7 +99,7 @@ class Recorder:
             now=now,
         )
         interaction = to_interaction(exchange, origin=self.origin)
-        scrub_interaction(interaction, secrets=self._secrets)
+        scrub_interaction(interaction, secrets=[signing.reveal(secret) for secret in self._secrets])
         interaction[META_KEY] = {
             "at": signing.format_time(now),
             "session": self.session,

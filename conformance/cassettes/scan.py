@@ -54,7 +54,7 @@ def known_secrets(
 
     secrets = {
         DEMO_CREDENTIALS.access_key_id: "the emulator's demo access key id",
-        DEMO_CREDENTIALS.secret_access_key: "the emulator's demo secret access key",
+        DEMO_CREDENTIALS.secret_access_key.reveal(): "the emulator's demo secret access key",
     }
     for name in variables:
         value = env.get(name, "")

@@ -34,7 +34,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=(
             "Serve DescribeClusterJobs on http://HOST:PORT/iaas/ (GET and POST), checking "
             f"signatures with the key pair from {KEY_ID_VARIABLE}/{SECRET_VARIABLE}, or the "
-            f"demo pair {DEMO_CREDENTIALS.access_key_id}/{DEMO_CREDENTIALS.secret_access_key} "
+            f"demo pair {DEMO_CREDENTIALS.access_key_id}/{DEMO_CREDENTIALS.secret_access_key.reveal()} "
             "when they are unset. Stops cleanly on SIGINT or SIGTERM."
         ),
     )
@@ -168,9 +168,10 @@ def _credentials() -> tuple[signing.Credentials, list[str]]:
             f"{missing} is not set but its partner is; set both, or neither for the demo pair"
         )
     demo = DEMO_CREDENTIALS
+    # The demo pair is published (the README, the emulator's --help): showing its secret is the point.
     note = (
         f"access key id: {demo.access_key_id} (the documented demo pair; secret "
-        f"{demo.secret_access_key}; set {KEY_ID_VARIABLE} and {SECRET_VARIABLE} to use your own)"
+        f"{demo.secret_access_key.reveal()}; set {KEY_ID_VARIABLE} and {SECRET_VARIABLE} to use your own)"
     )
     return demo, [note]
 

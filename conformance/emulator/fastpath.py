@@ -206,10 +206,13 @@ class KeyedHmac:
 class Verifier:
     """``signing.verify`` for one secret: plain requests here, anything else by ``signing``."""
 
-    def __init__(self, secret_access_key: str) -> None:
-        self._secret = secret_access_key
-        key = secret_access_key.encode("utf-8")
-        self._hmacs = {method: KeyedHmac(key, digest) for method, digest in _DIGESTS.items()}
+    def __init__(self, secret_access_key: signing.Secret | str) -> None:
+        self._secret = signing.Secret(secret_access_key)
+        # Unwrapped only to key the HMACs, as signing.signature does.
+        self._hmacs = {
+            method: KeyedHmac(self._secret.reveal().encode("utf-8"), digest)
+            for method, digest in _DIGESTS.items()
+        }
 
     def keyed(self, params: dict[str, Any]) -> KeyedHmac | None:
         """The HMAC that plain ``params`` ask for with ``signature_method``; None for an unknown

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import InputError, UsageError
-from conformance.signing import Credentials
+from conformance.signing import Credentials, Secret
 
 KEY_ID_VARIABLE = "QINGCLOUD_ACCESS_KEY_ID"
 SECRET_VARIABLE = "QINGCLOUD_SECRET_ACCESS_KEY"
@@ -38,7 +38,8 @@ def load_credentials(
     file cannot be read or is not the CLI's format.
     """
     # An empty variable counts as unset: CI expands a secret that is not configured to "".
-    key_id, secret = env.get(KEY_ID_VARIABLE, ""), env.get(SECRET_VARIABLE, "")
+    # Wrapped as soon as it is read: a traceback that prints this frame's locals shows it redacted.
+    key_id, secret = env.get(KEY_ID_VARIABLE, ""), Secret(env.get(SECRET_VARIABLE, ""))
     if key_id and secret:
         return Credentials(key_id, secret)
     if key_id or secret:

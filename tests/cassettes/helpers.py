@@ -80,7 +80,7 @@ def secrets_in(path: Path) -> list[str]:
     """What the test secrets checks find in a file: independent of the scanner under test."""
     raw = path.read_bytes()
     found = []
-    if DEMO_CREDENTIALS.secret_access_key.encode() in raw:
+    if DEMO_CREDENTIALS.secret_access_key.reveal().encode() in raw:
         found.append(f"{path}: the demo secret access key")
     if DEMO_CREDENTIALS.access_key_id.encode() in raw:
         found.append(f"{path}: the demo access key id")

@@ -48,7 +48,7 @@ def test_the_scan_reads_the_secrets_from_the_environment(monkeypatch: pytest.Mon
     secrets = known_secrets()
 
     assert secrets["a-real-looking-secret"] == "the value of QINGCLOUD_SECRET_ACCESS_KEY"
-    assert DEMO_CREDENTIALS.secret_access_key in secrets
+    assert DEMO_CREDENTIALS.secret_access_key.reveal() in secrets
     assert "" not in secrets
 
 

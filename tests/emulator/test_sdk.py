@@ -41,7 +41,7 @@ def connect(url: str) -> Iterator[Connect]:
 
 @pytest.mark.parametrize("verb", ["GET", "POST"])
 def test_the_sdk_gets_the_pages_example(connect: Connect, verb: str) -> None:
-    connection = connect(DEMO_CREDENTIALS.secret_access_key)
+    connection = connect(DEMO_CREDENTIALS.secret_access_key.reveal())
     body = {"app": "app-tg3lbp0a", "jobs": ["j-etkt94ebqra"], "limit": 1}
     answer = connection.send_request("DescribeClusterJobs", body, verb=verb)
     assert answer["ret_code"] == 0
@@ -51,7 +51,7 @@ def test_the_sdk_gets_the_pages_example(connect: Connect, verb: str) -> None:
 
 @pytest.mark.parametrize("verb", ["GET", "POST"])
 def test_the_sdk_pages_filters_and_sends_verbose_1(connect: Connect, verb: str) -> None:
-    connection = connect(DEMO_CREDENTIALS.secret_access_key)
+    connection = connect(DEMO_CREDENTIALS.secret_access_key.reveal())
     body = {
         "app": "app-tg3lbp0a",
         "status": ["successful", "failed"],
@@ -77,13 +77,13 @@ def test_the_sdk_with_a_wrong_secret_gets_an_auth_failure(connect: Connect, verb
 
 
 def test_the_sdk_with_an_unknown_key_gets_an_auth_failure(connect: Connect) -> None:
-    connection = connect(DEMO_CREDENTIALS.secret_access_key, key_id="QYNOBODY")
+    connection = connect(DEMO_CREDENTIALS.secret_access_key.reveal(), key_id="QYNOBODY")
     answer = connection.send_request("DescribeClusterJobs", {"app": "app-tg3lbp0a"})
     assert answer["ret_code"] == 1200
 
 
 def test_the_sdk_sees_the_documented_errors(connect: Connect) -> None:
-    connection = connect(DEMO_CREDENTIALS.secret_access_key)
+    connection = connect(DEMO_CREDENTIALS.secret_access_key.reveal())
     missing = connection.send_request("DescribeClusterJobs", {})
     unknown = connection.send_request(
         "DescribeClusterJobs", {"app": "app-tg3lbp0a", "jobs": ["j-nosuchjob"]}

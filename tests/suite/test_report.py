@@ -14,7 +14,7 @@ from tests.suite.helpers import FEW_EXAMPLES, failed_rules, run_suite, section, 
 DEVIATION_KEYS = {"rule", "severity", "message", "request", "response", "reproduce"}
 # What a report must never hold: a credential, or a signature made with one.
 SECRETS = (
-    DEMO_CREDENTIALS.secret_access_key,
+    DEMO_CREDENTIALS.secret_access_key.reveal(),
     DEMO_CREDENTIALS.access_key_id,
     "access_key_id=",
     "signature=",
