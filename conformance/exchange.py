@@ -2,6 +2,10 @@
 
 The emulator handles them in-process, the HTTP server and the live target translate them to and from
 sockets, and cassettes store them: one shape for every target.
+
+Their reprs are what ``pytest -l`` and hypothesis print, so they never show a credential: the values
+of ``access_key_id``, ``signature`` and any other secret-named parameter, header or JSON field, and
+any access key id, read ``REDACTED`` (``conformance.redact``). Equality still compares the real bytes.
 """
 
 from __future__ import annotations
@@ -14,6 +18,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from conformance.jsontext import loads
+from conformance.redact import (
+    REDACTED,
+    redact_body,
+    redact_headers,
+    redact_query,
+    redact_text,
+    secret_name,
+)
 
 #: What ``Response.document`` is when the body is not JSON.
 NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
@@ -46,6 +58,14 @@ class Request:
         raw = self.body.decode("utf-8", "replace") if self.method == "POST" else self.query
         return parse_qsl(raw, keep_blank_values=True)
 
+    def __repr__(self) -> str:
+        query = redact_text(redact_query(self.query)[0])[0]
+        headers = dict(redact_headers(self.headers.items()))
+        return (
+            f"Request(method={self.method!r}, path={self.path!r}, query={query!r}, "
+            f"body={redact_body(self.body)!r}, headers={headers!r})"
+        )
+
 
 @dataclass(frozen=True)
 class Response:
@@ -54,6 +74,14 @@ class Response:
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
+
+    def __repr__(self) -> str:
+        # A server may echo the query (a signature, the key id) in a header or the body.
+        headers = tuple(redact_headers(self.headers))
+        return (
+            f"Response(status={self.status!r}, body={redact_body(self.body)!r}, "
+            f"headers={headers!r})"
+        )
 
     def header(self, name: str) -> str | None:
         """The first header called ``name`` (case-insensitive), or None."""
@@ -108,3 +136,14 @@ class Exchange:
     request: Request
     response: Response
     params: Mapping[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        params = (
+            {
+                key: REDACTED if secret_name(str(key)) else value
+                for key, value in self.params.items()
+            }
+            if self.params is not None
+            else None
+        )
+        return f"Exchange(request={self.request!r}, response={self.response!r}, params={params!r})"

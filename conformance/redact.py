@@ -1,0 +1,151 @@
+"""Which names hold a credential, and text with their values replaced.
+
+One home for the scrubber (what reaches disk, ``cassettes/scrub.py``) and for the reprs of requests
+and exchanges (what reaches a terminal: ``pytest -l``, hypothesis's falsifying examples).
+
+A name is split into parts (``X-Api-Signature`` is x, api, signature; ``accessKeyId`` is access,
+key, id), and it holds a credential when a part says so: signature, key, secret, token,
+authorization, cookie, session, password… Parts, not substrings, so ``Keep-Alive`` and ``monkey``
+are not keys. A name that ends in ``method`` or ``version`` says how something was signed, not with
+what: ``signature_method`` and ``signature_version`` stay.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+from urllib.parse import unquote_plus
+
+REDACTED = "REDACTED"
+
+_SECRET_PARTS = frozenset(
+    {
+        "signature",
+        "key",
+        "apikey",
+        "accesskey",
+        "secret",
+        "token",
+        "auth",
+        "authorization",
+        "cookie",
+        "session",
+        "sessionid",
+        "password",
+        "passwd",
+        "passphrase",
+        "credential",
+        "credentials",
+    }
+)
+_HOW_PARTS = frozenset({"method", "version"})
+# Upper-case runs (ID, X), capitalised or lower-case words, digits: the parts of any naming style.
+_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+# name=value inside free text (an echoed query in a body, a Location or Referer header).
+_ASSIGNMENT = re.compile(r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.%-]+)=([^&;\s\"'#<>\\]*)")
+# "name": value in JSON text, a string (with its escapes) or a bare scalar.
+_JSON_FIELD = re.compile(
+    r'"((?:[^"\\]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false)'
+)
+#: A QingCloud access key id: QY and 18 upper-case letters or digits.
+ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])QY[A-Z0-9]{18}(?![A-Z0-9])")
+
+
+class Replaced(NamedTuple):
+    """One value replaced: the name it was under, the text it replaced, and what replaced it."""
+
+    name: str
+    old: str
+    new: str
+
+
+def secret_name(name: str) -> bool:
+    """Whether a parameter, header or JSON field called ``name`` holds a credential."""
+    parts = [part.lower() for part in _PARTS.findall(name)]
+    if not parts or parts[-1] in _HOW_PARTS:
+        return False
+    return any(part in _SECRET_PARTS or part.startswith("passw") for part in parts)
+
+
+def redact_query(text: str) -> tuple[str, list[Replaced]]:
+    """A query string or form body with every secret value replaced, byte for byte otherwise.
+
+    Split on ``&`` and on ``;`` (some servers still split there, so a value hidden after one is
+    read); each replaced item is the whole ``name=value`` segment.
+    """
+    if not text:
+        return text, []
+    found: list[Replaced] = []
+    pieces = re.split("([&;])", text)
+    for position in range(0, len(pieces), 2):
+        segment = pieces[position]
+        raw_name, equals, raw_value = segment.partition("=")
+        if not equals or raw_value == REDACTED or not secret_name(unquote_plus(raw_name)):
+            continue
+        pieces[position] = f"{raw_name}={REDACTED}"
+        found.append(Replaced(unquote_plus(raw_name), segment, pieces[position]))
+    return ("".join(pieces), found) if found else (text, [])
+
+
+def redact_assignments(text: str) -> tuple[str, list[Replaced]]:
+    """Free text with the value of every ``secret=value`` in it replaced (an echoed query)."""
+    found: list[Replaced] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        if not value or value == REDACTED or not secret_name(unquote_plus(name)):
+            return match.group()
+        found.append(Replaced(unquote_plus(name), value, REDACTED))
+        return f"{name}={REDACTED}"
+
+    clean = _ASSIGNMENT.sub(replace, text) if "=" in text else text
+    return (clean, found) if found else (text, [])
+
+
+def redact_json_fields(text: str) -> tuple[str, list[Replaced]]:
+    """JSON text with the value of every field whose name holds a credential replaced."""
+    found: list[Replaced] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name, colon, value = match.groups()
+        if value == f'"{REDACTED}"' or not secret_name(name):
+            return match.group()
+        shown = value[1:-1] if value.startswith('"') else value
+        found.append(Replaced(name, shown, REDACTED))
+        return f'"{name}"{colon}"{REDACTED}"'
+
+    clean = _JSON_FIELD.sub(replace, text) if '"' in text else text
+    return (clean, found) if found else (text, [])
+
+
+def redact_text(text: str) -> tuple[str, list[Replaced]]:
+    """Text from a body or a header with everything credential-like replaced: JSON fields,
+    ``name=value`` assignments, and QingCloud access key ids."""
+    text, found = redact_json_fields(text)
+    text, more = redact_assignments(text)
+    found += more
+    ids = [
+        Replaced("access key id", match.group(), REDACTED) for match in ACCESS_KEY_ID.finditer(text)
+    ]
+    if ids:
+        text = ACCESS_KEY_ID.sub(REDACTED, text)
+    return text, found + ids
+
+
+def redact_body(body: bytes) -> bytes:
+    """A request or response body as a repr may show it: JSON fields, form or echoed parameters,
+    and access key ids replaced (``redact_text``)."""
+    if not body:
+        return body
+    clean, found = redact_text(body.decode("utf-8", "surrogateescape"))
+    return clean.encode("utf-8", "surrogateescape") if found else body
+
+
+def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Headers as pairs, with a secret-named header's value replaced, and echoes in the others."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return [
+        (name, REDACTED if secret_name(name) else redact_text(str(value))[0])
+        for name, value in pairs
+    ]
