@@ -5,10 +5,12 @@ All listen on 127.0.0.1 port 0; the fixtures in conftest.py stop and close them.
 
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import socketserver
 import threading
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,6 +18,10 @@ from conformance.emulator.server import EmulatorServer
 
 OK = {"action": "DescribeClusterJobsResponse", "total_count": 0, "job_set": [], "ret_code": 0}
 HTML = b"<html><body><h1>Welcome to nginx!</h1></body></html>"
+OK_BODY = json.dumps(OK).encode()
+#: What ``bomb`` inflates to; a test lowers the live target's MAX_BODY below it.
+BOMB = 4 * 1024 * 1024
+BROTLI = b"\x0b\x02\x80{}\x03"  # '{}' as brotli would send it: opaque to the target
 
 
 class CountingServer(EmulatorServer):
@@ -36,7 +42,13 @@ class ScriptedServer(ThreadingHTTPServer):
 
     Steps: ``ok``; ``busy`` (ret_code 5100); ``internal`` (5000); ``html`` (200, text/html);
     ``html500``; ``drop`` (close the connection without answering); ``ok-then-hang-up`` (answer as
-    if keeping the connection alive, then close it: a keep-alive connection gone stale).
+    if keeping the connection alive, then close it: a keep-alive connection gone stale);
+    ``truncated`` (the ``ok`` body's Content-Length, half its bytes, then a close); ``chunk-cut``
+    (chunked, then a close in the middle of a chunk); ``deflate`` and ``raw-deflate`` (the ``ok``
+    body as zlib or raw deflate, labelled ``Content-Encoding: deflate``); ``bomb`` (a gzip body
+    inflating to ``BOMB`` bytes); ``two-members`` (gzip in two members, as ``cat a.gz b.gz``);
+    ``garbled`` (a body labelled gzip that is not); ``br`` (a body labelled with an encoding nobody
+    decodes).
     """
 
     daemon_threads = True
@@ -82,6 +94,21 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
         if step in ("html", "html500"):
             self._send(200 if step == "html" else 500, HTML, "text/html")
             return
+        if step in _ENCODED:
+            encoding, packed = _ENCODED[step]()
+            self._send(200, packed, "application/json", ("Content-Encoding", encoding))
+            return
+        if step == "truncated":
+            self.close_connection = True
+            self._send(200, OK_BODY, "application/json", length=len(OK_BODY))
+            return
+        if step == "chunk-cut":
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"%x\r\n%s" % (len(OK_BODY), OK_BODY[:5]))
+            return
         document = {
             "busy": {"ret_code": 5100, "message": "ServerBusy, try again later"},
             "internal": {"ret_code": 5000, "message": "InternalError, oops"},
@@ -92,15 +119,39 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
 
     do_POST = do_GET
 
-    def _send(self, status: int, body: bytes, kind: str) -> None:
+    def _send(
+        self, status: int, body: bytes, kind: str, *extra: tuple[str, str], length: int = 0
+    ) -> None:
+        """Answer ``body``; with ``length``, announce that many bytes but send only half of them."""
         self.send_response(status)
         self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
+        for name, value in extra:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(length or len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(body[: length // 2] if length else body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the tests assert on what the server saw, not on its log
+
+
+def _bomb() -> tuple[str, bytes]:
+    return "gzip", gzip.compress(bytes(BOMB), 1)
+
+
+def _raw_deflate() -> tuple[str, bytes]:
+    packer = zlib.compressobj(wbits=-15)
+    return "deflate", packer.compress(OK_BODY) + packer.flush()
+
+
+_ENCODED = {
+    "deflate": lambda: ("deflate", zlib.compress(OK_BODY)),
+    "raw-deflate": _raw_deflate,
+    "bomb": _bomb,
+    "two-members": lambda: ("gzip", gzip.compress(OK_BODY[:9]) + gzip.compress(OK_BODY[9:])),
+    "garbled": lambda: ("gzip", b"\x1f\x8b but not gzip at all"),
+    "br": lambda: ("br", BROTLI),
+}
 
 
 def serving(server: ThreadingHTTPServer) -> threading.Thread:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +17,9 @@ from conformance.errors import TargetError, UsageError
 from conformance.exchange import Request
 from conformance.signing import Credentials
 from conformance.targets import LiveTarget, Target
-from tests.targets.servers import HTML, CountingServer, ScriptedServer
+from conformance.targets import live as live_module
+from tests.hostile import HUGE, hostile
+from tests.targets.servers import BOMB, BROTLI, HTML, OK, CountingServer, ScriptedServer
 
 Scripted = Callable[[list[str]], ScriptedServer]
 APP = {"app": "app-tg3lbp0a"}
@@ -215,7 +218,7 @@ def test_a_silent_endpoint_times_out_as_a_one_line_target_error(silent_port: int
     url = f"http://127.0.0.1:{silent_port}/iaas/"
     with live(url, retries=2, timeout=0.2) as target, pytest.raises(TargetError) as raised:
         ret_code(target)
-    assert str(raised.value).startswith(f"cannot reach {url}: no answer within 0.2 s")
+    assert str(raised.value).startswith(f"cannot reach {url}: no complete answer within 0.2 s")
     assert str(raised.value).endswith("(2 attempts)")
     assert_one_line(raised.value)
 
@@ -238,6 +241,223 @@ def test_an_unresolvable_host_fails_at_once_without_retry(monkeypatch: pytest.Mo
     )
     assert_one_line(raised.value)
     assert lookups == ["staging.example.invalid"]
+
+
+# --- hostile endpoints: a deadline for the whole answer, and nothing judged that came short ---------
+
+# Small enough to keep the tests quick, large enough that a loaded 2-core host still connects.
+TIMEOUT = 0.3
+
+
+def elapsed_for(target: Target) -> tuple[float, BaseException | None]:
+    """How long one call took, and what it raised."""
+    started = time.monotonic()
+    try:
+        ret_code(target)
+    except Exception as error:
+        return time.monotonic() - started, error
+    return time.monotonic() - started, None
+
+
+def assert_no_secret_or_query(text: str) -> None:
+    for revealing in ("signature", "access_key_id", DEMO_CREDENTIALS.access_key_id, "?", "&"):
+        assert revealing not in text
+
+
+@pytest.mark.parametrize("behaviour", ["drip", "headers-then-stall", "hang"])
+def test_a_server_that_never_finishes_its_answer_is_bounded_by_timeout_times_retries(
+    behaviour: str,
+) -> None:
+    # A byte every 0.05 s: no single read ever waits long, only the whole answer does.
+    with hostile(behaviour, drip_interval=0.05) as server:
+        with live(server.url, timeout=TIMEOUT, retries=3) as target:
+            elapsed, error = elapsed_for(target)
+        assert server.requests == 3
+    assert isinstance(error, TargetError)
+    assert elapsed <= TIMEOUT * 3 + 1.0
+    assert str(error).startswith(f"cannot reach {server.url}: no complete answer within 0.3 s")
+    assert str(error).endswith("(3 attempts)")
+    assert_one_line(error)
+    assert_no_secret_or_query(str(error).removeprefix(f"cannot reach {server.url}"))
+
+
+def test_back_off_counts_against_the_requests_budget() -> None:
+    # 0.3 s, a 0.2 s back-off, 0.3 s: the next back-off (0.4 s) would end past 0.9 s, so no third.
+    with hostile("hang") as server:
+        with live(server.url, timeout=TIMEOUT, retries=3, backoff=0.2) as target:
+            elapsed, error = elapsed_for(target)
+        assert server.requests == 2
+    assert isinstance(error, TargetError)
+    assert elapsed <= TIMEOUT * 3 + 0.5
+    assert str(error).endswith("(2 attempts)")
+
+
+def test_a_later_attempt_gets_only_what_is_left_of_the_budget(
+    scripted: Scripted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = scripted(["ok"])
+    target = live(server.url, timeout=0.2, retries=3, backoff=0.1)
+    limits: list[float] = []
+    failures = iter([live_module._Failure("cut short"), live_module._Failure("cut short")])
+
+    def attempt(*args: Any) -> Any:
+        limits.append(args[-1])
+        failure = next(failures, None)
+        if failure is not None:
+            time.sleep(0.08)
+            raise failure
+        return live_module.Response(200, b"{}")
+
+    monkeypatch.setattr(target, "_attempt", attempt)
+    with target:
+        Client(target).call(APP)
+    # Started at 0, 0.18 and 0.46 s (at the earliest): the third has 0.6 - 0.46 s at most.
+    assert limits[:2] == [0.2, 0.2]
+    assert 0 < limits[2] <= 0.6 - 0.46 + 0.001
+
+
+def test_a_tls_endpoint_that_drips_or_never_handshakes_is_bounded_too(
+    tls_server_context: tuple[ssl.SSLContext, str],
+    silent_port: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # TLS reads bypass the TCP socket: the deadline must reach them, and the handshake, as well.
+    context, certificate = tls_server_context
+    trusting = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda: trusting(cafile=certificate))
+    with hostile("drip", after=1, drip_interval=0.05) as server:
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        url = server.url.replace("http://", "https://")
+        with live(url, timeout=TIMEOUT, retries=2) as target:
+            assert ret_code(target) == 0
+            elapsed, dripped = elapsed_for(target)
+    assert isinstance(dripped, TargetError)
+    assert elapsed <= TIMEOUT * 2 + 1.0
+    with live(f"https://127.0.0.1:{silent_port}/iaas/", timeout=TIMEOUT, retries=2) as target:
+        elapsed, silent = elapsed_for(target)
+    assert isinstance(silent, TargetError)
+    assert "no complete answer within 0.3 s" in str(silent)
+    assert elapsed <= TIMEOUT * 2 + 1.0
+
+
+def test_a_truncated_body_is_retried_then_a_one_line_target_error() -> None:
+    with hostile("truncated") as server:
+        with live(server.url, retries=3) as target, pytest.raises(TargetError) as raised:
+            ret_code(target)
+        assert server.requests == 3
+    message = str(raised.value)
+    assert message.startswith(f"cannot reach {server.url}: the answer was cut short: ")
+    assert message.endswith("body bytes its Content-Length announced came (3 attempts)")
+    assert_one_line(raised.value)
+
+
+@pytest.mark.parametrize("step", ["truncated", "chunk-cut"])
+def test_an_answer_cut_short_then_a_good_one_yields_the_good_one(
+    scripted: Scripted, step: str
+) -> None:
+    server = scripted([step, "ok"])
+    with live(server.url, retries=3) as target:
+        response = Client(target).call(APP).response
+    assert response.json() == OK
+    assert server.attempts == 2
+
+
+@pytest.mark.parametrize("behaviour", ["chunked", "gzip"])
+def test_chunked_and_gzip_answers_are_decoded(behaviour: str) -> None:
+    with hostile(behaviour) as server, live(server.url) as target:
+        response = Client(target).call({**APP, "limit": 2}).response
+    assert response.status == 200
+    assert len(response.json()["job_set"]) == 2
+    assert response.header("Content-Encoding") is None
+
+
+@pytest.mark.parametrize("step", ["deflate", "raw-deflate", "two-members"])
+def test_deflate_and_gzip_in_members_are_decoded(scripted: Scripted, step: str) -> None:
+    server = scripted([step])
+    with live(server.url) as target:
+        response = Client(target).call(APP).response
+    assert response.json() == OK
+    assert response.header("Content-Encoding") is None
+    assert response.header("Content-Length") is None, "it gave the compressed length"
+
+
+def test_a_body_that_does_not_decode_is_a_one_line_target_error(scripted: Scripted) -> None:
+    server = scripted(["garbled", "ok"])
+    with live(server.url, retries=3) as target, pytest.raises(TargetError) as raised:
+        ret_code(target)
+    assert str(raised.value) == (
+        f"{server.url} answered a body labelled Content-Encoding gzip that does not decode "
+        "(is the URL the API endpoint?)"
+    )
+    assert_one_line(raised.value)
+    assert server.attempts == 1
+
+
+def test_an_unknown_encoding_is_left_as_it_came(scripted: Scripted) -> None:
+    server = scripted(["br"])
+    with live(server.url) as target:
+        response = Client(target).call(APP).response
+    assert (response.body, response.header("Content-Encoding")) == (BROTLI, "br")
+
+
+def test_a_compression_bomb_is_a_one_line_target_error_naming_the_limit(
+    scripted: Scripted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live_module, "MAX_BODY", BOMB // 2)
+    server = scripted(["bomb", "ok"])
+    with live(server.url, retries=3) as target, pytest.raises(TargetError) as raised:
+        ret_code(target)
+    assert str(raised.value) == (
+        f"{server.url} answered a gzip body that inflates to more than 2 MiB: "
+        "not a DescribeClusterJobs response"
+    )
+    assert_one_line(raised.value)
+    assert server.attempts == 1
+
+
+def test_a_huge_body_fails_at_once_without_being_read() -> None:
+    with hostile("huge") as server:
+        with live(server.url, retries=3) as target:
+            elapsed, error = elapsed_for(target)
+        assert server.requests == 1
+    assert isinstance(error, TargetError)
+    assert str(error) == (
+        f"{server.url} announced a body of {HUGE} bytes, more than the 32 MiB a "
+        "DescribeClusterJobs answer can be (is the URL the API endpoint?)"
+    )
+    assert_one_line(error)
+    assert elapsed < 1.0
+
+
+def test_a_body_past_the_limit_without_a_length_stops_being_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live_module, "MAX_BODY", 100)
+    with hostile("chunked") as server, live(server.url) as target:
+        with pytest.raises(TargetError, match="answered more than 0 MiB") as raised:
+            ret_code(target)
+        assert server.requests == 1
+    assert_one_line(raised.value)
+
+
+def test_a_redirect_is_returned_as_a_response_and_not_followed() -> None:
+    with hostile("redirect") as server, live(server.url) as target:
+        response = Client(target).call(APP).response
+        assert server.requests == 1
+    assert response.status == 302
+    assert (response.header("Location") or "").startswith("http://other.example/iaas/?")
+
+
+def test_an_outage_mid_run_is_a_one_line_target_error() -> None:
+    with hostile("outage", after=2) as server, live(server.url, retries=2) as target:
+        assert [ret_code(target), ret_code(target)] == [0, 0]
+        with pytest.raises(TargetError) as raised:
+            ret_code(target)
+        assert server.requests == 4
+    assert str(raised.value) == (
+        f"cannot reach {server.url}: the connection was closed before an answer came (2 attempts)"
+    )
+    assert_one_line(raised.value)
 
 
 # --- only DescribeClusterJobs leaves --------------------------------------------------------------
