@@ -27,3 +27,14 @@ def non_negative_float(text: str) -> float:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number of 0 or more, got {value}")
     return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number above 0 (seconds, a rate): ``nan`` and ``inf`` are refused by name."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}")
+    return value

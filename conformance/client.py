@@ -9,12 +9,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance import signing, wire
-from conformance.errors import UsageError
+from conformance.errors import TargetError, UsageError
 from conformance.exchange import Exchange, Request
 from conformance.targets.base import Target
+
+if TYPE_CHECKING:
+    from conformance.stopping import Stopper
 
 ACTION = "DescribeClusterJobs"
 
@@ -27,7 +30,12 @@ def utc_now() -> datetime:
 
 
 class Client:
-    """Sends DescribeClusterJobs to ``target`` in ``zone``; every exchange goes to ``observers``."""
+    """Sends DescribeClusterJobs to ``target`` in ``zone``; every exchange goes to ``observers``.
+
+    With a ``stopper`` (the suite's), a send raises ``RunStopped`` once the run cannot go on; the
+    target's ``TargetError`` (no answer after its retries) is one such reason. Without one, a
+    ``TargetError`` reaches the caller as it is.
+    """
 
     def __init__(self, target: Target, *, zone: str = "pek3a", clock: Clock = utc_now) -> None:
         self.target = target
@@ -35,6 +43,7 @@ class Client:
         self.clock = clock
         self.requests = 0
         self.observers: list[Callable[[Exchange], None]] = []
+        self.stopper: Stopper | None = None
         self._lock = threading.Lock()
 
     def call(self, params: Mapping[str, Any], *, verb: str = "GET") -> Exchange:
@@ -64,12 +73,24 @@ class Client:
 
     def send(self, request: Request, *, params: Mapping[str, Any] | None = None) -> Exchange:
         """Send a request exactly as built."""
-        response = self.target.send(request)
+        stopper = self.stopper
+        if stopper is not None:
+            stopper.before()
+        try:
+            response = self.target.send(request)
+        except TargetError as error:
+            if stopper is None:
+                raise
+            with self._lock:
+                self.requests += 1  # it was sent, maybe more than once: the server may count it
+            raise stopper.failed(error) from None
         exchange = Exchange(request=request, response=response, params=params)
         with self._lock:
             self.requests += 1
         for observe in self.observers:
             observe(exchange)
+        if stopper is not None:
+            stopper.after(exchange)
         return exchange
 
     def _request(self, pairs: list[tuple[str, str]], verb: str) -> Request:

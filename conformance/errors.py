@@ -29,3 +29,20 @@ class TargetError(ConformanceError):
 
 class CassetteError(InputError):
     """A cassette is corrupt, truncated, or not a DescribeClusterJobs recording."""
+
+
+class RunStopped(BaseException):
+    """The run cannot go on: the quota is spent, the endpoint stopped answering, time ran out.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: hypothesis treats an ``Exception`` as a test
+    failure to shrink, and a probe's ``except Exception`` would swallow it; a stopped run must leave
+    every search at once. ``reason`` is one line; ``requests`` counts what the run had sent.
+    """
+
+    def __init__(self, reason: str, *, requests: int) -> None:
+        super().__init__(reason, requests)
+        self.reason = reason
+        self.requests = requests
+
+    def __str__(self) -> str:
+        return f"the run stopped after {self.requests} request(s): {self.reason}"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.arguments import non_negative_float, positive_int
+from conformance.arguments import non_negative_float, positive_float, positive_int
 
 if TYPE_CHECKING:
     from conformance.cassettes.judge import Verdict
@@ -93,6 +93,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seconds to wait for a live endpoint's answer (default 10)",
     )
     group.addoption(
+        "--conformance-max-time",
+        default=None,
+        type=positive_float,
+        metavar="SECONDS",
+        help="stop the run after this many seconds; the rules not reached are reported as not "
+        "checked (default: no limit)",
+    )
+    group.addoption(
         "--conformance-seed",
         default=None,
         type=int,
@@ -134,6 +142,7 @@ class ConformanceState:
     def __init__(self, config: pytest.Config) -> None:
         from conformance.accept import load_accepted
         from conformance.errors import ConformanceError
+        from conformance.paths import check_writable
         from conformance.report import Report
 
         option = config.option
@@ -147,6 +156,7 @@ class ConformanceState:
         workers = getattr(config, "workerinput", {}).get("workercount", 1)
         self.rate: float | None = worker_rate(option.conformance_rate, workers)
         self.timeout: float = option.conformance_timeout
+        self.max_time: float | None = option.conformance_max_time
         self.seed: int = (
             option.conformance_seed
             if option.conformance_seed is not None
@@ -154,6 +164,13 @@ class ConformanceState:
         )
         self.report_path: Path | None = option.conformance_report
         self.report_written = False
+        # Checked now, not after a run that may have cost an hour's quota.
+        for name, path in (("report", self.report_path), ("record", option.conformance_record)):
+            if path is not None:
+                try:
+                    check_writable(path)
+                except ConformanceError as error:
+                    raise pytest.UsageError(f"--conformance-{name}: {error}") from None
         try:
             self.accepted: dict[str, str] = (
                 load_accepted(option.conformance_accept) if option.conformance_accept else {}
@@ -181,19 +198,28 @@ class ConformanceState:
         self.recorded: dict[str, list[dict[str, Any]]] = {}
         self.verdict: Verdict | None = None
         self.recorded_count: int = 0
+        # Why each xdist worker's run stopped early, by worker id (the controller's view).
+        self.worker_stops: dict[str, str] = {}
 
     def open(self) -> Run:
         """Open the target and learn its jobs, once per process."""
         if self.run is None:
-            from conformance.checks.probes import Run
+            from conformance.checks.probes import Run, judged_learning
             from conformance.checks.universe import learn
             from conformance.client import Client
             from conformance.deviation import Profile
+            from conformance.stopping import Stopper
             from conformance.targets import open_target
 
             self.target = open_target(self.target_spec, rate=self.rate, timeout=self.timeout)
             self.report.target = self.target.name
             client = Client(self.target, zone=self.zone)
+            app = self.app
+            client.stopper = Stopper(
+                requests=lambda: client.requests,
+                health=lambda: client.call({"app": app, "limit": 1}),
+                max_time=self.max_time,
+            )
             if self.record_path is not None:
                 from conformance.cassettes.record import Recorder
 
@@ -205,10 +231,25 @@ class ConformanceState:
                 universe = Universe(self.app, {}, 0, complete=False)  # nothing is sent to learn
             else:
                 universe = learn(client, self.app, max_pages=self.max_pages)
+            profile = Profile(self.profile)
             self.run = Run(
-                client, self.app, Profile(self.profile), universe, max_pages=self.max_pages
+                client,
+                self.app,
+                profile,
+                universe,
+                max_pages=self.max_pages,
+                learned=judged_learning(universe, profile),
             )
         return self.run
+
+    def sent(self) -> int:
+        """How many requests this process sent to the target."""
+        return self.run.client.requests if self.run is not None else 0
+
+    def stopped(self) -> str | None:
+        """Why this process's run stopped early (None: it did not)."""
+        stopper = self.run.client.stopper if self.run is not None else None
+        return str(stopper.stopped) if stopper is not None and stopper.stopped else None
 
     def close(self) -> None:
         """Close the target."""
@@ -242,9 +283,13 @@ class ConformanceState:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """xdist: keep what a worker recorded (it travels in ``workeroutput``, as pytest-cov's data)."""
-        recorded = getattr(node, "workeroutput", {}).get("conformance_recorded")
-        if recorded:
-            self.recorded[str(node.workerinput["workerid"])] = recorded
+        output = getattr(node, "workeroutput", {})
+        worker = str(node.workerinput["workerid"])
+        if output.get("conformance_recorded"):
+            self.recorded[worker] = output["conformance_recorded"]
+        if output.get("conformance_stopped"):
+            self.worker_stops[worker] = output["conformance_stopped"]
+        self.report.requests += output.get("conformance_sent", 0)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Gather what each test recorded; in the xdist controller this sees every worker's tests."""
@@ -253,12 +298,16 @@ class ConformanceState:
         for name, value in report.user_properties:
             if name in {"conformance_deviations", "conformance_notes"} and isinstance(value, list):
                 self.report.deviations.extend(value)
-            elif name == "conformance_requests" and isinstance(value, int):
-                self.report.requests += value
             elif name == "conformance_checks" and isinstance(value, int):
                 self.report.checks += value
-            elif name == "conformance_rule":
+            elif name == "conformance_rule" and isinstance(value, str):
                 self.report.rules += 1
+                self.report.tested.append(value)
+            elif name == "conformance_not_checked" and isinstance(value, str):
+                self.report.not_checked.append(value)
+            elif name == "conformance_not_exercised" and isinstance(value, list | tuple):
+                rule_id, reason = value
+                self.report.not_exercised[str(rule_id)] = str(reason)
 
 
 _STATE = pytest.StashKey[ConformanceState]()
@@ -290,12 +339,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if not _suite_requested(config) or hasattr(config, "workerinput"):
         return
-    from conformance.errors import ConformanceError
+    from conformance.errors import ConformanceError, RunStopped
 
     try:
         _state(config).open()
-    except ConformanceError as error:
-        pytest.exit(f"conformance: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
+    except (ConformanceError, RunStopped) as error:
+        # A UsageError is printed once, as one line, with exit status 4 (pytest.exit says it twice).
+        raise pytest.UsageError(f"conformance: {error}") from None
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -329,6 +379,9 @@ class RecordedRule(pytest.Item):
             self.user_properties.append(("conformance_notes", [note]))
         if outcome.violations:
             raise DeviationFound(self.rule_id, outcome.violations)
+        if not outcome.exercised:
+            self.user_properties.append(("conformance_not_exercised", (self.rule_id, outcome.skip)))
+            pytest.skip(f"not exercised: {outcome.skip}")
         if outcome.skip is not None:
             pytest.skip(outcome.skip)
 
@@ -394,6 +447,8 @@ def pytest_runtest_makereport(
             note = (
                 " (intermittent: it failed, then passed when sent again)"
                 if excinfo.value.intermittent
+                else " (not shrunk: the run stopped first; this is the first case seen)"
+                if excinfo.value.unshrunk
                 else ""
             )
             report.longrepr = "\n\n".join(render_entry(entry) for entry in entries) + note
@@ -417,10 +472,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         # Under xdist a worker hands its recording to the controller, which writes one cassette.
         if state.recorder is not None:
             workeroutput["conformance_recorded"] = state.recorder.interactions
+        workeroutput["conformance_stopped"] = state.stopped()
+        workeroutput["conformance_sent"] = state.sent()
         return
     if not _suite_requested(session.config):
         return
     from conformance.errors import ConformanceError
+
+    # Every request, learning and retried ones included once each: what the server counted.
+    state.report.requests += state.sent()
+    stops = [stop for stop in (state.stopped(), *state.worker_stops.values()) if stop]
+    if stops:
+        # Exit 4: the run could not judge everything; 1 when it had confirmed deviations first.
+        state.report.stopped = stops[0]
+        failed_before = state.report.violations() or session.testsfailed
+        session.exitstatus = (
+            pytest.ExitCode.TESTS_FAILED if failed_before else pytest.ExitCode.USAGE_ERROR
+        )
 
     # A report or a recording the user asked for and did not get must not end in a green run.
     failed = False

@@ -1,8 +1,10 @@
 """The run's report: findings as JSON-ready entries, the terminal summary, and the JSON file.
 
 The JSON report's shape (documented in the README):
-``{"target", "profile", "seed", "summary": {"rules", "requests", "checks", "deviations"},
-"deviations": [{"rule", "severity", "message", "request", "response", "reproduce"}]}``.
+``{"target", "profile", "seed", "summary": {"rules", "exercised", "requests", "checks",
+"deviations", "stopped"}, "rules": {"exercised": [...], "not_exercised": {rule: reason},
+"not_checked": [...]}, "deviations": [{"rule", "severity", "message", "request", "response",
+"reproduce"}]}``.
 """
 
 from __future__ import annotations
@@ -128,6 +130,24 @@ class Report:
     requests: int = 0
     checks: int = 0  # rules judged on cases (conformance.checks.search); 0 offline
     deviations: list[dict[str, Any]] = field(default_factory=list)
+    #: Rules the run could not have broken (the target lacks the data), with the reason.
+    not_exercised: dict[str, str] = field(default_factory=dict)
+    #: Rules the run did not get to judge because it stopped.
+    not_checked: list[str] = field(default_factory=list)
+    #: Why the run stopped early (one line), or None when it ran to its end.
+    stopped: str | None = None
+    #: Every rule a test was run for, in order (judged or not).
+    tested: list[str] = field(default_factory=list)
+
+    @property
+    def exercised(self) -> list[str]:
+        """The rules that were judged: tested, neither unexercised nor unchecked."""
+        unjudged = {*self.not_exercised, *self.not_checked}
+        return [rule_id for rule_id in self.tested if rule_id not in unjudged]
+
+    def violations(self) -> int:
+        """How many entries fail the run."""
+        return sum(item["severity"] == "violation" for item in self.deviations)
 
     def by_rule(self) -> dict[str, list[dict[str, Any]]]:
         """The entries grouped by rule, in the order rules were first reported."""
@@ -144,9 +164,16 @@ class Report:
             "seed": self.seed,
             "summary": {
                 "rules": self.rules,
+                "exercised": len(self.exercised),
                 "requests": self.requests,
                 "checks": self.checks,
                 "deviations": len(self.deviations),
+                "stopped": self.stopped,
+            },
+            "rules": {
+                "exercised": self.exercised,
+                "not_exercised": self.not_exercised,
+                "not_checked": self.not_checked,
             },
             "deviations": self.deviations,
         }
@@ -174,9 +201,16 @@ def summary_lines(report: Report, *, accepted: Iterable[str] = ()) -> list[str]:
     accepted = sorted(set(accepted))
     if accepted:
         lines.append(f"accepted as known deviations: {', '.join(accepted)}")
+    for rule_id, reason in report.not_exercised.items():
+        lines.append(f"not exercised: {rule_id}: {reason}")
+    if report.stopped is not None:
+        # The one line that says why; the lists say what was and was not judged before it.
+        lines.append(f"STOPPED: {report.stopped}")
+        lines.append(f"checked before the stop: {', '.join(report.exercised) or 'none'}")
+        lines.append(f"not checked: {', '.join(report.not_checked) or 'none'}")
     lines.append(
-        f"{report.rules} rules checked with {report.requests} requests ({report.checks} checks) "
-        f"against {report.target} "
+        f"{len(report.exercised)} of {report.rules} rules exercised with {report.requests} requests "
+        f"({report.checks} checks) against {report.target} "
         f"({report.profile} profile, seed {report.seed}): {len(report.deviations)} deviation(s)"
     )
     return lines

@@ -93,6 +93,8 @@ class Outcome:
     notes: list[Finding]
     count: int
     skip: str | None = None
+    #: Whether some recording could have broken the rule (False: it is skipped as not exercised).
+    exercised: bool = True
 
 
 @dataclass
@@ -124,7 +126,12 @@ class Verdict:
             return Outcome(rule_id, bad, notes, count)
         if not self.applied[rule_id]:
             return Outcome(
-                rule_id, [], notes, count, "nothing recorded in the cassettes shows this rule"
+                rule_id,
+                [],
+                notes,
+                count,
+                "nothing recorded in the cassettes shows this rule",
+                exercised=False,
             )
         severity = rule(rule_id).severity_in(self.profile)
         if severity is not Severity.VIOLATION and not notes:

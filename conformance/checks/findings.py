@@ -35,10 +35,19 @@ class DeviationFound(AssertionError):
     An AssertionError, so that hypothesis shrinks it like any failed assertion.
     """
 
-    def __init__(self, rule: str, found: Sequence[Finding], *, intermittent: bool = False) -> None:
+    def __init__(
+        self,
+        rule: str,
+        found: Sequence[Finding],
+        *,
+        intermittent: bool = False,
+        unshrunk: bool = False,
+    ) -> None:
         self.rule = rule
         self.findings = tuple(found)
         self.intermittent = intermittent
+        #: The run stopped before the violation could be searched out: the case is the first seen.
+        self.unshrunk = unshrunk
         first = found[0].deviation
         super().__init__(f"{rule}: {first.message} at {first.where}")
 
@@ -46,3 +55,16 @@ class DeviationFound(AssertionError):
 def violations(found: Iterable[Finding], rule: str) -> list[Finding]:
     """The findings of ``rule`` that fail a run."""
     return [f for f in found if f.rule == rule and f.deviation.severity is Severity.VIOLATION]
+
+
+class NotJudged(Exception):
+    """Raised by a suite test whose rule was not judged: ``reason`` says why (one line).
+
+    ``stopped``: the run stopped before the rule could be checked; otherwise the target lacks the
+    data that could break the rule (it was not exercised).
+    """
+
+    def __init__(self, reason: str, *, stopped: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.stopped = stopped

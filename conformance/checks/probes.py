@@ -58,8 +58,10 @@ MAX_WALK = 20
 class Run:
     """What every probe needs: the client, the app, the profile, and the universe learned at start.
 
-    ``surveys`` holds, per probe, what its one run in this process saw (``search.survey``);
-    ``checks`` counts rules judged on cases (see ``search``).
+    ``surveys`` holds, per probe, what its one run in this process saw (``search.survey``), and
+    ``partial`` what a survey under way (or cut short by a stopped run) has seen so far; ``learned``
+    what the listing pages read at start-up show (``judged_learning``); ``checks`` counts rules
+    judged on cases (see ``search``).
     """
 
     client: Client
@@ -68,7 +70,18 @@ class Run:
     universe: Universe
     max_pages: int = 5
     surveys: dict[str, Survey] = dataclasses.field(default_factory=dict)
+    partial: dict[str, Survey] = dataclasses.field(default_factory=dict)
+    learned: list[Finding] = dataclasses.field(default_factory=list)
     checks: int = 0
+
+
+def judged_learning(universe: Universe, profile: Profile) -> list[Finding]:
+    """What the listing pages read to learn the jobs show: learning judges, it does not give up."""
+    return [
+        finding
+        for exchange in universe.exchanges
+        for finding in check_exchange(exchange, profile, params=exchange.params)
+    ]
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,11 @@ from hypothesis import HealthCheck, Verbosity, example, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from conformance.checks.findings import DeviationFound, Finding, violations
+from conformance.checks.exchanges import check_exchange
+from conformance.checks.exercise import unexercised
+from conformance.checks.findings import DeviationFound, Finding, NotJudged, violations
 from conformance.checks.probes import Probe, Run, probes_for
+from conformance.errors import RunStopped
 
 # Findings of a rule kept for the report when they do not fail the run: enough to show the pattern.
 KEPT_NOTES = 5
@@ -63,29 +66,69 @@ class Survey:
 
 
 def search_rule(rule_id: str, run: Run, options: SearchSettings) -> list[Finding]:
-    """Raise ``DeviationFound`` for a violation of ``rule_id``; return its other findings."""
+    """Judge ``rule_id``: raise ``DeviationFound`` for a violation, ``NotJudged`` when the run could
+    not judge it (it stopped first, or the target lacks the data that could break the rule); return
+    its other findings when it held."""
     notes: list[Finding] = []
-    for probe in probes_for(rule_id):
-        seen = survey(probe, run, options)
-        if rule_id in seen.broken:
-            _search_probe(rule_id, probe, run, options, seen.broken[rule_id])
-        notes.extend(seen.notes.get(rule_id, ())[: KEPT_NOTES - len(notes)])
+    try:
+        for probe in probes_for(rule_id):
+            seen = survey(probe, run, options)
+            if rule_id in seen.broken:
+                _search_probe(rule_id, probe, run, options, seen.broken[rule_id])
+            notes.extend(seen.notes.get(rule_id, ())[: KEPT_NOTES - len(notes)])
+        _recheck_learning(rule_id, run)
+    except RunStopped as stopped:
+        # What was confirmed before the stop is still reported; nothing else passes.
+        seen_broken = confirmed_before_stop(rule_id, run)
+        if seen_broken:
+            raise DeviationFound(rule_id, seen_broken, unshrunk=True) from None
+        raise NotJudged(str(stopped), stopped=True) from None
+    why = unexercised(rule_id, run)
+    if why is not None:
+        raise NotJudged(why, stopped=False)
     return notes
+
+
+def confirmed_before_stop(rule_id: str, run: Run) -> list[Finding]:
+    """The violations of ``rule_id`` that surveys, whole or cut short, saw twice, but not those the
+    answers of an outage show (``Stopper.outage``): a server that went away is not non-conformant."""
+    stopper = run.client.stopper
+    outage = {id(exchange) for exchange in stopper.outage} if stopper is not None else set()
+    for probe in probes_for(rule_id):
+        for surveys in (run.surveys, run.partial):
+            seen = surveys.get(probe.name)
+            if seen is not None and rule_id in seen.broken:
+                found = seen.broken[rule_id][1]
+                if not any(id(e) in outage for finding in found for e in finding.exchanges):
+                    return found
+    return []
+
+
+def _recheck_learning(rule_id: str, run: Run) -> None:
+    """A violation only the start-up listing showed, sent again: reported when it shows again."""
+    seen = violations(run.learned, rule_id)
+    if not seen:
+        return
+    again = run.client.call(dict(seen[0].exchanges[-1].params or {}))
+    run.checks += 1
+    bad = violations(check_exchange(again, run.profile, params=again.params), rule_id)
+    raise DeviationFound(rule_id, bad or seen, intermittent=not bad)
 
 
 def survey(probe: Probe, run: Run, options: SearchSettings) -> Survey:
     """The probe's survey in this run, made at the first call (one per process under xdist)."""
     made = run.surveys.get(probe.name)
     if made is None:
-        making = Survey()
+        # Kept in ``partial`` until whole: a survey cut short (the run stopped) passes no rule,
+        # but what it confirmed broken is still reported.
+        making = run.partial.setdefault(probe.name, Survey())
 
         def look(case: Any) -> None:
             making.record(probe, case, probe.run(run, case))
             run.checks += len(probe.rules)
 
         _explore(probe, run, options, look)
-        # Kept only once whole: a survey cut short (the target went away) would pass rules unseen.
-        made = run.surveys[probe.name] = making
+        made = run.surveys[probe.name] = run.partial.pop(probe.name)
     return made
 
 

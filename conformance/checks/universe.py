@@ -17,9 +17,10 @@ from conformance import codes
 from conformance.client import Client
 from conformance.deviation import Deviation, Profile
 from conformance.errors import TargetError
-from conformance.exchange import NOT_JSON, Exchange
+from conformance.exchange import Exchange
 from conformance.jsontext import is_int
 from conformance.rules import rule
+from conformance.stopping import unusable
 
 PAGE = 100
 
@@ -52,7 +53,7 @@ def learn(client: Client, app: str, *, max_pages: int) -> Universe:
     for page in range(max_pages):
         exchange = client.call({"app": app, "limit": PAGE, "offset": page * PAGE})
         exchanges.append(exchange)
-        total, size, listed = _page(_success(exchange, app, client))
+        total, size, listed = _page(_listing(exchange, app, client))
         for job_id, status in listed:
             statuses.setdefault(job_id, status)
         if not size or (page + 1) * PAGE >= total:
@@ -93,29 +94,36 @@ def _page(document: dict[str, Any]) -> tuple[int, int, tuple[tuple[str, str], ..
     return total, len(jobs), pairs
 
 
-def _success(exchange: Exchange, app: str, client: Client) -> dict[str, Any]:
+def _listing(exchange: Exchange, app: str, client: Client) -> dict[str, Any]:
+    """The page's document, to learn from even when it breaks the contract (the checks judge that:
+    a ``ret_code`` of ``"0"`` is a deviation, not a reason to give up). Only an answer that is no
+    listing at all ends the run: not the API (not a JSON object), or an error (wrong credentials, an
+    unknown app)."""
+    document = exchange.response.document
+    if isinstance(document, dict) and (
+        isinstance(document.get("job_set"), list) or not is_int(document.get("ret_code"))
+    ):
+        return document
     where = client.target.name
-    response = exchange.response
-    document = response.document
-    if document is NOT_JSON:
-        kind = response.header("Content-Type") or "no content type"
-        start = response.body[:60].decode("utf-8", "replace").replace("\n", " ")
-        raise TargetError(
-            f"{where} is not a QingCloud API: HTTP {response.status}, {kind}, body starts {start!r}"
-        ) from None
-    if not isinstance(document, dict):
-        raise TargetError(f"{where} is not a QingCloud API: its answer is JSON but not an object")
+    why = unusable(exchange.response)
+    if why is not None:
+        raise _stop(client, f"{where} is not a QingCloud API: its answer to a listing is {why}")
     ret_code = document.get("ret_code")
-    if ret_code != 0:
-        hint = (
-            " (check the credentials)"
-            if ret_code in {codes.AUTH_FAILURE, codes.REQUEST_HAS_EXPIRED}
-            else ""
-        )
-        raise TargetError(
-            f"{where} refused to list the jobs of {app}: ret_code {ret_code}, {document.get('message')!r}{hint}"
-        )
-    return document
+    hint = (
+        " (check the credentials)"
+        if ret_code in {codes.AUTH_FAILURE, codes.REQUEST_HAS_EXPIRED}
+        else ""
+    )
+    message = str(document.get("message"))[:120]  # quoted with repr: no control character shows
+    raise _stop(
+        client, f"{where} refused to list the jobs of {app}: ret_code {ret_code}, {message!r}{hint}"
+    )
+
+
+def _stop(client: Client, reason: str) -> BaseException:
+    # Mid-run (a bracket's listing) this ends the run like any other; at start-up the plugin turns
+    # either into one line and exit status 4.
+    return client.stopper.stop(reason) if client.stopper is not None else TargetError(reason)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
+from conformance.checks.findings import NotJudged
 from conformance.checks.probes import Run, probes_for
 from conformance.checks.search import SearchSettings, search_rule
 from conformance.deviation import Severity
@@ -35,6 +36,14 @@ def test_rule(
     record_property("conformance_rule", rule_id)
     try:
         notes = search_rule(rule_id, conformance_run, conformance_settings)
+    except NotJudged as why:
+        # Green means judged: a rule the run could not exercise is skipped, never passed. The
+        # reason of a stopped run is said once, in the conformance summary, not once per rule.
+        if why.stopped:
+            record_property("conformance_not_checked", rule_id)
+            pytest.skip("not checked: the run stopped (see the conformance summary)")
+        record_property("conformance_not_exercised", (rule_id, why.reason))
+        pytest.skip(f"not exercised: {why.reason}")
     finally:
         record_property("conformance_requests", conformance_run.client.requests - before)
         record_property("conformance_checks", conformance_run.checks - checked)

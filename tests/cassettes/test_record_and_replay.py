@@ -43,7 +43,7 @@ def test_a_run_recorded_against_a_faulty_http_emulator_replays_offline_with_the_
     assert live.ret == offline.ret == pytest.ExitCode.TESTS_FAILED
     assert FAULTS[fault].rule in failed_rules(live)
     assert failed_rules(offline) == failed_rules(live), "\n".join(offline.outlines)
-    offline.stdout.fnmatch_lines(["* rules checked with 0 requests (0 checks) against *"])
+    offline.stdout.fnmatch_lines(["* rules exercised with 0 requests (0 checks) against *"])
     assert secrets_in(cassette) == []
 
 

@@ -17,7 +17,8 @@ FEW_EXAMPLES = "--conformance-max-examples=5"
 
 _FAILED = re.compile(r"^FAILED \S*test_rule\[(DCJ-[A-Z]+-\d+)\]")
 _TOTALS = re.compile(
-    r"^(?P<rules>\d+) rules checked with (?P<requests>\d+) requests \((?P<checks>\d+) checks\) "
+    r"^(?P<exercised>\d+) of (?P<rules>\d+) rules exercised with (?P<requests>\d+) requests "
+    r"\((?P<checks>\d+) checks\) "
     r"against (?P<target>\S+) "
     r"\((?P<profile>\w+) profile, seed (?P<seed>\d+)\): (?P<deviations>\d+) deviation\(s\)$"
 )
@@ -35,7 +36,8 @@ def failed_rules(result: pytest.RunResult) -> set[str]:
 
 
 def totals(result: pytest.RunResult) -> dict[str, str]:
-    """The summary's last line, by part: rules, requests, checks, target, profile, seed, deviations."""
+    """The summary's last line, by part: exercised, rules, requests, checks, target, profile, seed,
+    deviations."""
     found = [match.groupdict() for line in result.outlines if (match := _TOTALS.match(line))]
     assert len(found) == 1, "\n".join(result.outlines)
     return found[0]

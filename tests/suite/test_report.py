@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from conformance.emulator import DEMO_CREDENTIALS, FAULTS
-from conformance.rules import rule
+from conformance.rules import CATALOGUE, rule
 from tests.suite.helpers import FEW_EXAMPLES, failed_rules, run_suite, section, totals
 
 DEVIATION_KEYS = {"rule", "severity", "message", "request", "response", "reproduce"}
@@ -48,9 +48,16 @@ def test_the_json_report_has_the_documented_shape_and_no_credential(
     result.stdout.fnmatch_lines([f"JSON report: {path}"])
     text = path.read_text(encoding="utf-8")
     report = json.loads(text)
-    assert set(report) == {"target", "profile", "seed", "summary", "deviations"}
+    assert set(report) == {"target", "profile", "seed", "summary", "rules", "deviations"}
     assert (report["target"], report["profile"], report["seed"]) == (url, "documented", 1)
-    assert set(report["summary"]) == {"rules", "requests", "checks", "deviations"}
+    assert set(report["summary"]) == {
+        "rules",
+        "exercised",
+        "requests",
+        "checks",
+        "deviations",
+        "stopped",
+    }
     assert report["summary"]["rules"] == 2
     assert report["summary"]["requests"] > 0
     assert report["summary"]["checks"] > 0
@@ -83,10 +90,14 @@ def test_the_report_of_a_conformant_run_lists_no_deviation(pytester: pytest.Pyte
     report = json.loads(path.read_text(encoding="utf-8"))
     assert report["summary"] == {
         "rules": 6,
+        "exercised": 6,
         "requests": int(totals(result)["requests"]),
         "checks": int(totals(result)["checks"]),
         "deviations": 0,
+        "stopped": None,
     }
+    page_rules = [rule.id for rule in CATALOGUE if "PAGE" in rule.id]
+    assert report["rules"] == {"exercised": page_rules, "not_exercised": {}, "not_checked": []}
     assert report["deviations"] == []
 
 

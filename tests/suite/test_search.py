@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import strategies as st
 
 from conformance.checks import search
 from conformance.checks.exchanges import deviation
-from conformance.checks.findings import DeviationFound, Finding, findings
+from conformance.checks.findings import DeviationFound, Finding, NotJudged, findings
 from conformance.checks.probes import Probe, Run
 from conformance.checks.search import SearchSettings, search_rule
 from conformance.checks.universe import Universe
 from conformance.deviation import Profile
+from conformance.errors import RunStopped
 
 RULES = frozenset({"DCJ-PAGE-001", "DCJ-PAGE-002"})
 SETTINGS = SearchSettings(max_examples=30, seed=1)
+# A listing of 200 jobs in two statuses: enough data for every rule to be exercised.
+JOBS = Universe(
+    "app", {f"j-{n:08d}": ("failed", "successful")[n % 2] for n in range(200)}, 200, True
+)
 
 
 def _probe(
@@ -41,8 +47,11 @@ def _probe(
 def run() -> Run:
     # The fake probe sends nothing, so the run needs no client.
     return Run(
-        client=None, app="app", profile=Profile.DOCUMENTED, universe=Universe("app", {}, 0, True)
-    )  # type: ignore[arg-type]
+        client=SimpleNamespace(stopper=None),  # type: ignore[arg-type]
+        app="app",
+        profile=Profile.DOCUMENTED,
+        universe=JOBS,
+    )
 
 
 def _use(monkeypatch: pytest.MonkeyPatch, probe: Probe) -> None:
@@ -107,3 +116,39 @@ def test_a_survey_cut_short_is_not_kept(monkeypatch: pytest.MonkeyPatch, run: Ru
     with pytest.raises(ConnectionError):
         search_rule("DCJ-PAGE-001", run, SETTINGS)
     assert run.surveys == {}
+
+
+def test_a_stopped_run_reports_what_a_survey_cut_short_confirmed_and_passes_nothing_else(
+    monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    calls: Counter[int] = Counter()
+
+    def broken(case: int, call: int) -> bool:
+        if sum(calls.values()) > 6:  # the quota runs out, and stays out
+            raise RunStopped("the API quota is exhausted", requests=7)
+        return case == 1  # a boundary case: met first, confirmed at once
+
+    _use(monkeypatch, _probe(broken, calls))
+    with pytest.raises(DeviationFound) as raised:
+        search_rule("DCJ-PAGE-001", run, SETTINGS)
+    assert raised.value.unshrunk
+    assert raised.value.findings[0].deviation.message == "case 1"
+    with pytest.raises(NotJudged) as unjudged:
+        search_rule("DCJ-PAGE-002", run, SETTINGS)
+    assert unjudged.value.stopped
+    assert "the API quota is exhausted" in unjudged.value.reason
+    assert run.surveys == {}  # a survey cut short is never taken for a whole one
+
+
+def test_a_rule_the_target_has_no_data_for_is_not_judged_though_nothing_broke_it(
+    monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    _use(monkeypatch, _probe(lambda case, call: False, Counter()))
+    run.universe = Universe("app", {"j-00000001": "failed"}, 1, True)
+
+    with pytest.raises(NotJudged) as unjudged:
+        search_rule("DCJ-PAGE-002", run, SETTINGS)
+    assert not unjudged.value.stopped
+    assert unjudged.value.reason == (
+        "the app has 1 job and a filter or a page can only leave a job out when there are two"
+    )

@@ -51,7 +51,11 @@ def test_a_live_target_that_refuses_connections_stops_the_run(
         *SUITE, f"--conformance-target={url}", "--conformance-rate=0", timeout=TIMEOUT
     )
 
-    assert_stopped_with(result, f"conformance: cannot reach {url}: connection refused")
+    assert_stopped_with(
+        result,
+        "conformance: the run stopped after 1 request(s): the endpoint stopped answering: "
+        f"cannot reach {url}: connection refused",
+    )
 
 
 @pytest.mark.usefixtures("demo_credentials")
@@ -63,7 +67,9 @@ def test_a_live_target_that_answers_html_stops_the_run(
     )
 
     assert_stopped_with(
-        result, f"conformance: {html_url} is not a QingCloud API: HTTP 200, text/html"
+        result,
+        "conformance: the run stopped after 1 request(s): "
+        f"{html_url} is not a QingCloud API: its answer to a listing is not JSON (HTTP 200, text/html)",
     )
 
 
