@@ -42,8 +42,14 @@ _SECRET_PARTS = frozenset(
 _HOW_PARTS = frozenset({"method", "version"})
 # Upper-case runs (ID, X), capitalised or lower-case words, digits: the parts of any naming style.
 _PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-# name=value inside free text (an echoed query in a body, a Location or Referer header).
-_ASSIGNMENT = re.compile(r"(?<![A-Za-z0-9_.%-])([A-Za-z0-9_.%-]+)=([^&;\s\"'#<>\\]*)")
+# name=value inside free text (an echoed query in a body, a Location or Referer header), also
+# percent-encoded once or twice as a whole (a query inside a redirect's next=…): then "=" is %3D or
+# %253D, and a value ends at an encoded "&" or ";".
+_NAME_EQUALS = re.compile(
+    r"(?:(?<![A-Za-z0-9_.%-])|(?<=%26|%3[BbFf])|(?<=%2526|%253[BbFf]))"
+    r"([A-Za-z0-9_.%-]+?)(?:=|%(?:25)*3[Dd])"
+)
+_VALUE = re.compile(r"(?:[^&;\s\"'#<>\\%]|%(?!(?:25)*(?:26|3[Bb]))(?:25)*[0-9A-Fa-f]{2})*")
 # "name": value in JSON text, a string (with its escapes) or a bare scalar.
 _JSON_FIELD = re.compile(
     r'"((?:[^"\\]|\\.){1,100})"(\s*:\s*)("(?:[^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false)'
@@ -90,17 +96,24 @@ def redact_query(text: str) -> tuple[str, list[Replaced]]:
 
 def redact_assignments(text: str) -> tuple[str, list[Replaced]]:
     """Free text with the value of every ``secret=value`` in it replaced (an echoed query)."""
+    if "=" not in text and "%" not in text:
+        return text, []
     found: list[Replaced] = []
-
-    def replace(match: re.Match[str]) -> str:
-        name, value = match.group(1), match.group(2)
-        if not value or value == REDACTED or not secret_name(unquote_plus(name)):
-            return match.group()
-        found.append(Replaced(unquote_plus(name), value, REDACTED))
-        return f"{name}={REDACTED}"
-
-    clean = _ASSIGNMENT.sub(replace, text) if "=" in text else text
-    return (clean, found) if found else (text, [])
+    pieces: list[str] = []
+    done = 0
+    # Only a secret's value is consumed: another name's value is searched too, since it may hold
+    # a whole encoded query (next=%2Fiaas%3Fsignature%3D…).
+    for match in _NAME_EQUALS.finditer(text):
+        if match.start() < done or not secret_name(unquote_plus(match.group(1))):
+            continue
+        value = _VALUE.match(text, match.end())
+        assert value is not None  # the pattern matches the empty string
+        if value.group() in ("", REDACTED):
+            continue
+        found.append(Replaced(unquote_plus(match.group(1)), value.group(), REDACTED))
+        pieces += [text[done : match.end()], REDACTED]
+        done = value.end()
+    return ("".join([*pieces, text[done:]]), found) if found else (text, [])
 
 
 def redact_json_fields(text: str) -> tuple[str, list[Replaced]]:

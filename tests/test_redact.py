@@ -90,3 +90,15 @@ def test_json_fields_are_redacted_at_any_depth_strings_and_scalars() -> None:
         '"signature_method": "HmacSHA256"}'
     )
     assert [item.name for item in found] == ["Token", "api_key"]
+
+
+def test_a_query_percent_encoded_inside_another_is_redacted_too() -> None:
+    once = "next=%2Fiaas%2F%3Faction%3DX%26Signature%3Da%252Bb%253D%26zone%3Dpek3a"
+    twice = "u=%252Fiaas%253Faccess_key_id%253DAKID0042%2526z%253D1"
+
+    assert redact_assignments(once)[0] == (
+        f"next=%2Fiaas%2F%3Faction%3DX%26Signature%3D{REDACTED}%26zone%3Dpek3a"
+    )
+    assert (
+        redact_assignments(twice)[0] == f"u=%252Fiaas%253Faccess_key_id%253D{REDACTED}%2526z%253D1"
+    )

@@ -1,7 +1,9 @@
 """Recording a run: an observer on the client that keeps every exchange as a scrubbed interaction.
 
 ``Recorder`` goes into ``Client.observers``. Each exchange is scrubbed as it arrives (nothing secret
-is kept even in memory) and annotated with what only the recording moment can know: whether its
+is kept even in memory): the request's credentials, and also whatever a server echoes of the run's
+own key pair and of every signature the run sent, in any response header (``Location`` too) and
+body, raw or percent-encoded. Each is annotated with what only the recording moment can know: whether its
 authentication was right. The signature is scrubbed, so an offline judge cannot check it later;
 the recorder checks it now, with the run's own key pair, and writes down the verdict (``valid``,
 ``missing-signature``, ``bad-signature``, ``unknown-key``, ``stale-time-stamp``, or ``unsigned``
@@ -83,23 +85,32 @@ class Recorder:
         self.origin = origin_of(target.url) if target.url else IN_PROCESS_ORIGIN
         self.interactions: list[dict[str, Any]] = []
         credentials = target.credentials
-        self._secrets = (
+        self._secrets: tuple[str | signing.Secret, ...] = (
             (credentials.access_key_id, credentials.secret_access_key) if credentials else ()
         )
+        # Every signature sent so far: a server (a cache, a proxy) may echo an earlier request's.
+        self._signatures: set[str] = set()
         self._lock = threading.Lock()
 
     def __call__(self, exchange: Exchange) -> None:
         now = self.clock()
         request = exchange.request
+        pairs = request.pairs()
+        sent = [value for name, value in pairs if name.lower() == "signature" and value]
+        with self._lock:
+            self._signatures.update(sent)
         verdict = authentication(
-            request.pairs(),
+            pairs,
             self.target.credentials,
             verb=request.method,
             path=request.path,
             now=now,
         )
         interaction = to_interaction(exchange, origin=self.origin)
-        scrub_interaction(interaction, secrets=[signing.reveal(secret) for secret in self._secrets])
+        # This request's signatures are scrubbed in every form (a "+" sent as a space…), earlier
+        # ones wherever they appear raw or percent-encoded. The set is only looked up, never
+        # iterated, so another thread may add to it meanwhile.
+        scrub_interaction(interaction, secrets=(*self._secrets, *sent), signatures=self._signatures)
         interaction[META_KEY] = {
             "at": signing.format_time(now),
             "session": self.session,

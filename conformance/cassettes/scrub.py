@@ -1,96 +1,174 @@
 """Secrets never reach disk: what is scrubbed from an interaction before it is written.
 
 Scrubbed, by replacing the value with ``REDACTED`` (the name stays, so a reader still sees that a
-request was signed): ``access_key_id``, ``signature`` and any token-like parameter (a name with
-token, secret, password, credential, api key or session in it) in the query string and in a form
-body; the request headers ``Authorization``, ``Proxy-Authorization``, ``Cookie`` and token-like
-ones; the response headers ``Set-Cookie`` and token-like ones.
+request was signed): every parameter, header and JSON field whose name holds a credential, in any
+letter case (``access_key_id``, ``Signature``, ``X-Api-Signature``, ``X-Auth-Token``, ``Cookie``…;
+``conformance.redact`` decides); in every other header (``Location``, ``Referer``) and in bodies, an
+echoed ``signature=…`` and any QingCloud access key id; and, wherever they appear, raw or
+percent-encoded, the values the caller knows to be secret (a recording's key pair) and the
+signatures its run sent. A body stored as base64 is decoded, checked and, when it held a secret,
+stored again as base64 of the scrubbed text.
 
-Kept: ``time_stamp``. It is not a secret, a signature cannot be rebuilt from it once the signature
-is gone, and it says when each request was made (the offline judge and a human both use that).
+Kept: ``time_stamp``, ``signature_method`` and ``signature_version``. They are not secrets, a
+signature cannot be rebuilt from them once it is gone, and the time stamp says when each request was
+made (the offline judge and a human both use that).
 
 Everything else stays byte for byte: a query is split on ``&`` and only the value after a secret
 name's ``=`` is replaced, so percent-encoding, order and duplicates survive. ``scrub_file`` cleans
 a cassette written by another tool in place, by replacing those values in the file's own text and
 proving the result reads back as the scrubbed document; only when it does not is the file rewritten.
+It keeps the file's permission bits, and a symbolic link stays a link (the file it names is scrubbed).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import re
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Collection, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import quote, quote_plus, unquote
 
+from conformance import redact
 from conformance.cassettes import format as cassette_format
 from conformance.errors import CassetteError
+from conformance.redact import ACCESS_KEY_ID, REDACTED
+from conformance.signing import Secret, reveal
 
-REDACTED = "REDACTED"
-SECRET_PARAMS = frozenset({"access_key_id", "signature"})
-SECRET_REQUEST_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-SECRET_RESPONSE_HEADERS = frozenset({"set-cookie", "set-cookie2"})
-# signature_method and signature_version say how, not with what: they stay.
-_TOKEN_LIKE = re.compile(r"token|secret|passw|credential|api[_-]?key|session|cookie", re.IGNORECASE)
-# A QingCloud access key id. Servers echo one in error messages ("access key [QY…] is not known"),
-# so it is replaced wherever it appears in a body or uri, not only as access_key_id.
-ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])QY[A-Z0-9]{18}(?![A-Z0-9])")
+__all__ = [
+    "ACCESS_KEY_ID",
+    "REDACTED",
+    "FileScrub",
+    "Scrubbed",
+    "scrub_document",
+    "scrub_file",
+    "scrub_interaction",
+    "scrub_query",
+    "secret_header",
+    "secret_param",
+]
+
 # Shorter values are replaced by rewriting the file: replacing them as text could hit other text.
 _MIN_TEXT_REPLACEMENT = 8
+# A base64 run as a server may echo it: raw, percent-encoded (in either case, once or twice, as a
+# query inside a redirect's next=… is), or with JSON's "\/". Signatures are 28 (HmacSHA1) or 44
+# (HmacSHA256) characters; shorter runs are never one.
+_BASE64_RUN = re.compile(r"(?:[A-Za-z0-9+/]|%(?:25)*2[BbFf]|\\/){27,}(?:=|%(?:25)*3[Dd])?")
+# A whole body that is base64 (vcrpy's YAML keeps a binary body so; other tools do in JSON).
+_BASE64_BODY = re.compile(
+    r"\s*(?:[A-Za-z0-9+/]{4}\s*){4,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\s*"
+)
 
 
 def secret_param(name: str) -> bool:
     """Whether a query or form parameter called ``name`` holds a secret."""
-    return name in SECRET_PARAMS or _TOKEN_LIKE.search(name) is not None
+    return redact.secret_name(name)
 
 
 def secret_header(name: str, *, response: bool = False) -> bool:
     """Whether a request (or response) header called ``name`` holds a secret."""
-    lowered = name.lower()
-    named = SECRET_RESPONSE_HEADERS if response else SECRET_REQUEST_HEADERS
-    return lowered in named or _TOKEN_LIKE.search(lowered) is not None
+    return redact.secret_name(name)
 
 
 @dataclass(frozen=True)
 class Scrubbed:
-    """One value replaced: where (``query``, ``form``, ``request header``, ``response header``),
-    the name, and the raw text it replaced (kept in memory only, to find it in a file)."""
+    """One value replaced: where (``query``, ``form``, ``request header``, ``response body``…),
+    the name, and the raw text it replaced (kept in memory only, to find it in a file).
+
+    ``at`` is text to find it by in the file when ``old`` is not there as written (a base64 body).
+    """
 
     where: str
     name: str
     old: str
     new: str
+    at: str = ""
 
     def __str__(self) -> str:
         return f"{self.where} {self.name}"
 
+    def __repr__(self) -> str:
+        return f"Scrubbed({self.where!r}, {self.name!r})"
+
 
 def scrub_query(text: str, where: str = "query") -> tuple[str, list[Scrubbed]]:
     """``text`` (a query string or form body) with every secret value replaced; what was replaced."""
-    if not text:
-        return text, []
-    found: list[Scrubbed] = []
-    segments = text.split("&")
-    for position, segment in enumerate(segments):
-        raw_name, equals, raw_value = segment.partition("=")
-        if not equals or raw_value == REDACTED or not secret_param(unquote_plus(raw_name)):
-            continue
-        segments[position] = f"{raw_name}={REDACTED}"
-        found.append(Scrubbed(where, unquote_plus(raw_name), segment, segments[position]))
-    return ("&".join(segments), found) if found else (text, [])
+    clean, replaced = redact.redact_query(text)
+    return clean, [Scrubbed(where, item.name, item.old, item.new) for item in replaced]
+
+
+class _Known:
+    """The values one interaction is scrubbed of wherever they appear, in every form they take."""
+
+    def __init__(self, secrets: Iterable[str | Secret], signatures: Collection[str]) -> None:
+        values = [reveal(secret) for secret in secrets]  # unwrapped here, to compare text
+        self.forms = sorted(
+            {
+                form
+                for value in values
+                if len(value) >= _MIN_TEXT_REPLACEMENT
+                for form in _forms(value)
+            },
+            key=len,
+            reverse=True,  # a longer form first: an encoded value holds the raw one's prefix
+        )
+        self.signatures = signatures
+
+    def scrub(self, text: str, where: str) -> tuple[str, list[Scrubbed]]:
+        found: list[Scrubbed] = []
+        for form in self.forms:
+            if form in text:
+                found.append(Scrubbed(where, "known secret", form, REDACTED))
+                text = text.replace(form, REDACTED)
+        if self.signatures:
+
+            def replace(match: re.Match[str]) -> str:
+                run = match.group()
+                if _unquoted(run.replace("\\/", "/")) not in self.signatures:
+                    return run
+                found.append(Scrubbed(where, "signature sent", run, REDACTED))
+                return REDACTED
+
+            text = _BASE64_RUN.sub(replace, text)
+        return text, found
+
+
+def _unquoted(text: str) -> str:
+    for _ in range(3):  # percent-encoded at most twice, as _BASE64_RUN reads it
+        if "%" not in text:
+            break
+        text = unquote(text)
+    return text
+
+
+def _forms(value: str) -> set[str]:
+    """``value`` as written, percent-encoded (either hex case, ``+`` for a space), JSON-escaped."""
+    encoded = quote(value, safe="")
+    return {
+        value,
+        encoded,
+        re.sub("%[0-9A-F]{2}", lambda match: match.group().lower(), encoded),
+        quote_plus(value, safe=""),
+        value.replace("/", "\\/"),
+    }
 
 
 def scrub_interaction(
-    interaction: MutableMapping[str, Any], *, secrets: Iterable[str] = ()
+    interaction: MutableMapping[str, Any],
+    *,
+    secrets: Iterable[str | Secret] = (),
+    signatures: Collection[str] = (),
 ) -> list[Scrubbed]:
     """Scrub one vcrpy interaction in place; returns what was replaced (empty: it was clean).
 
-    ``secrets`` are values known to be secret (the recording's key pair): they are replaced
-    wherever they appear, as are access key ids.
+    ``secrets`` are values known to be secret (the recording's key pair) and ``signatures`` the
+    signature values a run sent: they are replaced wherever they appear, raw or percent-encoded,
+    as are access key ids.
     """
-    known = tuple(secret for secret in secrets if len(secret) >= _MIN_TEXT_REPLACEMENT)
+    known = _Known(secrets, signatures)
     found: list[Scrubbed] = []
     request = interaction.get("request")
     if isinstance(request, MutableMapping):
@@ -102,50 +180,77 @@ def scrub_interaction(
             if replaced:
                 request["uri"] = f"{head}?{clean}{hash_mark}{fragment}"
                 found += replaced
-        found += _scrub_body(request)
-        found += _scrub_values(request, "uri", "uri", known)
-        found += _scrub_values(request, "body", "request body", known)
-        found += _scrub_headers(request, response=False)
+        found += _scrub_form(request)
+        found += _scrub_field(request, "uri", "uri", known)
+        found += _scrub_field(request, "body", "request body", known)
+        found += _scrub_headers(request, "request header", known)
     response = interaction.get("response")
     if isinstance(response, MutableMapping):
-        found += _scrub_headers(response, response=True)
+        found += _scrub_headers(response, "response header", known)
         body = response.get("body")
         if isinstance(body, MutableMapping):
-            found += _scrub_values(body, "string", "response body", known)
+            found += _scrub_field(body, "string", "response body", known)
     return found
 
 
-def _scrub_values(
-    holder: MutableMapping[str, Any], field: str, where: str, known: tuple[str, ...]
+def _scrub_text(text: str, where: str, known: _Known) -> tuple[str, list[Scrubbed]]:
+    """Text with JSON fields, echoed parameters, access key ids and ``known`` values replaced."""
+    text, replaced = redact.redact_json_fields(text)
+    found = [Scrubbed(where, f"field {item.name}", item.old, item.new) for item in replaced]
+    text, replaced = redact.redact_assignments(text)
+    found += [Scrubbed(where, f"parameter {item.name}", item.old, item.new) for item in replaced]
+    text, echoed = known.scrub(text, where)
+    found += echoed
+    found += [
+        Scrubbed(where, "access key id", match.group(), REDACTED)
+        for match in ACCESS_KEY_ID.finditer(text)
+    ]
+    return ACCESS_KEY_ID.sub(REDACTED, text), found
+
+
+def _scrub_field(
+    holder: MutableMapping[str, Any], field: str, where: str, known: _Known
 ) -> list[Scrubbed]:
-    """Replace access key ids and ``known`` secrets anywhere in ``holder[field]`` (text or bytes)."""
+    """Scrub ``holder[field]`` (text or bytes) as ``_scrub_text`` does, and a base64 body inside."""
     value = holder.get(field)
     if not isinstance(value, str | bytes) or not value:
         return []
     text = value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
-    found = [
-        Scrubbed(where, "access key id", match.group(), REDACTED)
-        for match in ACCESS_KEY_ID.finditer(text)
-    ]
-    found += [
-        Scrubbed(where, "known secret", secret, REDACTED) for secret in known if secret in text
-    ]
+    clean, found = _scrub_text(text, where, known)
+    if isinstance(value, bytes) and found:
+        # A binary body: YAML shows it as base64, so the file holds none of the old text.
+        shown = base64.b64encode(value[:60]).decode("ascii")[:40]
+        found = [Scrubbed(item.where, item.name, item.old, item.new, shown) for item in found]
+    elif not found and _BASE64_BODY.fullmatch(text):
+        clean, found = _scrub_base64(text, where, known)
     if not found:
         return []
-    text = ACCESS_KEY_ID.sub(REDACTED, text)
-    for secret in known:
-        text = text.replace(secret, REDACTED)
-    holder[field] = text.encode("utf-8", "surrogateescape") if isinstance(value, bytes) else text
+    holder[field] = clean.encode("utf-8", "surrogateescape") if isinstance(value, bytes) else clean
     return found
 
 
-def _scrub_body(request: MutableMapping[str, Any]) -> list[Scrubbed]:
+def _scrub_base64(text: str, where: str, known: _Known) -> tuple[str, list[Scrubbed]]:
+    try:
+        decoded = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return text, []
+    clean, found = _scrub_text(decoded.decode("utf-8", "surrogateescape"), where, known)
+    if not found:
+        return text, []
+    encoded = base64.b64encode(clean.encode("utf-8", "surrogateescape")).decode("ascii")
+    shown = text.strip()[:40]
+    return encoded, [
+        Scrubbed(f"{where} (base64)", item.name, item.old, item.new, shown) for item in found
+    ]
+
+
+def _scrub_form(request: MutableMapping[str, Any]) -> list[Scrubbed]:
     body = request.get("body")
     if not isinstance(body, str | bytes) or not body:
         return []
     text = body.decode("utf-8", "surrogateescape") if isinstance(body, bytes) else body
     if "=" not in text or "\n" in text.strip() or text.lstrip().startswith(("{", "[", "<")):
-        return []  # not a form body (JSON, XML, multipart): left alone
+        return []  # not a form body (JSON, XML, multipart): _scrub_field reads it as text
     clean, replaced = scrub_query(text, "form")
     if replaced:
         request["body"] = (
@@ -154,22 +259,33 @@ def _scrub_body(request: MutableMapping[str, Any]) -> list[Scrubbed]:
     return replaced
 
 
-def _scrub_headers(message: MutableMapping[str, Any], *, response: bool) -> list[Scrubbed]:
+def _scrub_headers(message: MutableMapping[str, Any], where: str, known: _Known) -> list[Scrubbed]:
+    """A secret-named header's every value replaced; in the others, what ``_scrub_text`` finds."""
     headers = message.get("headers")
     if not isinstance(headers, MutableMapping):
         return []
-    where = "response header" if response else "request header"
     found: list[Scrubbed] = []
     for name in list(headers):
-        if not isinstance(name, str) or not secret_header(name, response=response):
-            continue
         values = headers[name]
         listed = values if isinstance(values, list) else [values]
-        for value in listed:
-            if str(value) != REDACTED:
-                found.append(Scrubbed(where, name, str(value), REDACTED))
-        if any(str(value) != REDACTED for value in listed):
-            headers[name] = [REDACTED] * len(listed) if isinstance(values, list) else REDACTED
+        if isinstance(name, str) and redact.secret_name(name):
+            fresh = [REDACTED] * len(listed)
+            found += [
+                Scrubbed(where, name, str(value), REDACTED)
+                for value in listed
+                if str(value) != REDACTED
+            ]
+        else:
+            fresh = []
+            for value in listed:
+                if not isinstance(value, str):
+                    fresh.append(value)
+                    continue
+                clean, replaced = _scrub_text(value, f"{where} {name}", known)
+                fresh.append(clean)
+                found += replaced
+        if fresh != listed:
+            headers[name] = fresh if isinstance(values, list) else fresh[0]
     return found
 
 
@@ -238,7 +354,7 @@ def _replaced_in_text(raw: bytes, found: list[Scrubbed]) -> bytes | None:
     for item in found:
         if item.where in {"query", "form"}:
             # The whole name=value segment, bounded by what can surround it in a uri or body.
-            pattern = re.compile(r"(?<=[?&\"' \n])" + re.escape(item.old) + r"(?=[&\"'#\s]|$)")
+            pattern = re.compile(r"(?<=[?&;\"' \n])" + re.escape(item.old) + r"(?=[&;\"'#\s]|$)")
             text = pattern.sub(item.new.replace("\\", "\\\\"), text)
         elif len(item.old) >= _MIN_TEXT_REPLACEMENT:
             text = text.replace(item.old, item.new)

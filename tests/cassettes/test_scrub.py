@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
+import json
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +203,182 @@ def test_a_secret_the_text_cannot_be_patched_for_is_written_by_rewriting_the_fil
     assert result.rewritten
     headers = cassette_format.load(path).interactions[0]["request"]["headers"]
     assert headers == {"Cookie": [REDACTED]}
+
+
+def _interaction(
+    uri: str = "http://h/iaas/?a=1",
+    *,
+    request_headers: dict[str, Any] | None = None,
+    request_body: str | bytes | None = None,
+    response_headers: dict[str, Any] | None = None,
+    body: str | bytes = "",
+) -> dict[str, Any]:
+    return {
+        "request": {
+            "method": "POST" if request_body else "GET",
+            "uri": uri,
+            "body": request_body,
+            "headers": request_headers or {},
+        },
+        "response": {
+            "status": {"code": 200, "message": "OK"},
+            "headers": response_headers or {},
+            "body": {"string": body},
+        },
+    }
+
+
+SIGNATURE = "32bseYy39DOlatuewpeuW5vpmW51sD1A/JdGynqSpP8="
+ENCODED_SIGNATURE = "32bseYy39DOlatuewpeuW5vpmW51sD1A%2FJdGynqSpP8%3D"
+
+
+def test_credential_names_in_any_letter_case_are_scrubbed() -> None:
+    interaction = _interaction(
+        f"http://h/iaas/?Access_Key_ID=AKID0042&SIGNATURE={ENCODED_SIGNATURE}&Signature_Method=H",
+        request_body="zone=pek3a&ACCESS_KEY_ID=AKID0042&Signature=abc",
+    )
+
+    found = scrub_interaction(interaction)
+
+    request = interaction["request"]
+    assert request["uri"].endswith(
+        f"?Access_Key_ID={REDACTED}&SIGNATURE={REDACTED}&Signature_Method=H"
+    )
+    assert request["body"] == f"zone=pek3a&ACCESS_KEY_ID={REDACTED}&Signature={REDACTED}"
+    assert sorted({str(item) for item in found}) == [
+        "form ACCESS_KEY_ID",
+        "form Signature",
+        "query Access_Key_ID",
+        "query SIGNATURE",
+    ]
+
+
+def test_any_header_named_for_a_credential_is_scrubbed_and_the_others_kept() -> None:
+    plain = {"Content-Type": ["application/json"], "Content-Length": ["2"], "Keep-Alive": ["5"]}
+    interaction = _interaction(
+        request_headers={"X-Api-Signature": ["sig"], "x-secret-key": "k", **plain},
+        response_headers={"X-Auth-Token": ["t0k3n"], "Proxy-Authorization": ["Basic x"], **plain},
+    )
+
+    scrub_interaction(interaction)
+
+    assert interaction["request"]["headers"] == {
+        "X-Api-Signature": [REDACTED],
+        "x-secret-key": REDACTED,
+        **plain,
+    }
+    assert interaction["response"]["headers"] == {
+        "X-Auth-Token": [REDACTED],
+        "Proxy-Authorization": [REDACTED],
+        **plain,
+    }
+
+
+def test_a_query_echoed_in_a_location_header_or_a_body_is_scrubbed() -> None:
+    echoed = f"action=DescribeClusterJobs&access_key_id=AKID0042&signature={ENCODED_SIGNATURE}"
+    interaction = _interaction(
+        response_headers={"Location": [f"https://elsewhere.example/iaas/?{echoed}"]},
+        body=f"<html>bad request: {echoed}</html>",
+    )
+
+    scrub_interaction(interaction)
+
+    location = interaction["response"]["headers"]["Location"][0]
+    assert location == (
+        "https://elsewhere.example/iaas/?action=DescribeClusterJobs"
+        f"&access_key_id={REDACTED}&signature={REDACTED}"
+    )
+    assert "AKID0042" not in interaction["response"]["body"]["string"]
+    assert ENCODED_SIGNATURE not in interaction["response"]["body"]["string"]
+
+
+def test_json_fields_of_request_and_response_bodies_are_scrubbed() -> None:
+    interaction = _interaction(
+        request_body='{"access_key_id": "AKID0042", "zone": "pek3a"}',
+        body=(
+            '{"ret_code":0,"session":{"token":"t0k3n-t0k3n","secret_access_key":"s3cr3t"},'
+            f'"signature":"{SIGNATURE}","signature_method":"HmacSHA256"}}'
+        ),
+    )
+
+    found = scrub_interaction(interaction)
+
+    assert json.loads(interaction["request"]["body"]) == {
+        "access_key_id": REDACTED,
+        "zone": "pek3a",
+    }
+    assert json.loads(interaction["response"]["body"]["string"]) == {
+        "ret_code": 0,
+        "session": {"token": REDACTED, "secret_access_key": REDACTED},
+        "signature": REDACTED,
+        "signature_method": "HmacSHA256",
+    }
+    assert "response body field signature" in {str(item) for item in found}
+
+
+def test_a_base64_body_is_decoded_checked_and_scrubbed() -> None:
+    secret_body = f"access_key_id=QYABCDEFGHIJKLMNOPQR&signature={ENCODED_SIGNATURE}".encode()
+    interaction = _interaction(
+        request_body=base64.b64encode(secret_body).decode(),
+        body=b"\xff\xfe binary, then " + secret_body,
+    )
+
+    found = scrub_interaction(interaction)
+
+    decoded = base64.b64decode(interaction["request"]["body"])
+    assert decoded == f"access_key_id={REDACTED}&signature={REDACTED}".encode()
+    assert interaction["response"]["body"]["string"] == (
+        b"\xff\xfe binary, then " + f"access_key_id={REDACTED}&signature={REDACTED}".encode()
+    )
+    assert "request body (base64) parameter signature" in {str(item) for item in found}
+
+
+def test_known_secrets_are_scrubbed_percent_encoded_as_well() -> None:
+    interaction = _interaction(
+        response_headers={"X-Debug": ["key=my%2Fstaging%2Bsecret"]},
+        body="echo my%2fstaging%2bsecret and my+staging+secret",
+    )
+
+    scrub_interaction(interaction, secrets=["my/staging+secret", "my staging secret"])
+
+    assert "staging" not in json.dumps(interaction)
+
+
+def _leaky_cassette(path: Path) -> None:
+    interaction = _interaction(
+        "http://h/iaas/?a=1&signature=abcdefgh%2B",
+        response_headers={"X-Auth-Token": ["t0k3n-t0k3n"]},
+    )
+    cassette_format.write(path, cassette_format.document([interaction]))
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o600, 0o664])
+def test_scrub_keeps_the_files_permission_bits(tmp_path: Path, mode: int) -> None:
+    path = tmp_path / "leaky.yaml"
+    _leaky_cassette(path)
+    path.chmod(mode)
+
+    scrub_file(path)
+
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert scan_file(path) == []
+
+
+def test_scrub_through_a_symlink_scrubs_the_file_it_names_and_keeps_the_link(
+    tmp_path: Path,
+) -> None:
+    shared = tmp_path / "shared" / "leaky.yaml"
+    shared.parent.mkdir()
+    _leaky_cassette(shared)
+    shared.chmod(0o640)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(shared)
+
+    result = scrub_file(link)
+
+    assert result.scrubbed
+    assert link.is_symlink()
+    assert link.resolve() == shared.resolve()
+    assert scan_file(shared) == []
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640
+    assert sorted(path.name for path in shared.parent.iterdir()) == ["leaky.yaml"]  # no temp left
