@@ -177,7 +177,8 @@ def _add_sign(commands: Any) -> None:
         "sign",
         help="sign a query with QingCloud signature v1 (for replaying a finding with curl)",
         description="Print QUERY signed now with the key pair from QINGCLOUD_ACCESS_KEY_ID and "
-        "QINGCLOUD_SECRET_ACCESS_KEY (or ~/.qingcloud/config.yaml), or the emulator's demo pair with --demo.",
+        "QINGCLOUD_SECRET_ACCESS_KEY (or ~/.qingcloud/config.yaml), or the emulator's demo pair with --demo. "
+        "Only a query with action=DescribeClusterJobs, once, is signed; anything else exits 2.",
     )
     sign.add_argument(
         "query",
@@ -200,9 +201,14 @@ def _add_sign(commands: Any) -> None:
 def _sign(args: argparse.Namespace) -> int:
     from urllib.parse import parse_qsl
 
-    from conformance import signing, wire
+    from conformance import readonly, signing, wire
     from conformance.client import utc_now
 
+    # Read-only by hand too: refused before any key is read, whatever the key pair.
+    query = args.query.lstrip("?")
+    refused = readonly.refusal(query)
+    if refused is not None:
+        raise UsageError(f"refusing to sign: {refused}")
     if args.demo:
         from conformance.emulator import DEMO_CREDENTIALS
 
@@ -211,7 +217,7 @@ def _sign(args: argparse.Namespace) -> int:
         from conformance.targets import load_credentials
 
         credentials = load_credentials()
-    pairs = parse_qsl(args.query.lstrip("?"), keep_blank_values=True)
+    pairs = parse_qsl(query, keep_blank_values=True)
     if args.mutation:
         from conformance.strategies.requests import MUTATIONS
 
