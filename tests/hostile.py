@@ -23,6 +23,7 @@ import json
 import socket
 import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -72,7 +73,14 @@ class HostileServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, behaviour: str, *, after: int = 0, drip_interval: float = 2.0) -> None:
+    def __init__(
+        self,
+        behaviour: str,
+        *,
+        after: int = 0,
+        drip_interval: float = 2.0,
+        faults: tuple[str, ...] = (),
+    ) -> None:
         if behaviour not in BEHAVIOURS:
             raise ValueError(f"no hostile behaviour {behaviour!r}: choose one of {BEHAVIOURS}")
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
@@ -82,8 +90,10 @@ class HostileServer(ThreadingHTTPServer):
         self.behaviour = behaviour
         self.after = after
         self.drip_interval = drip_interval
-        self.emulator = Emulator()
+        self.emulator = Emulator(faults=list(faults))
         self.received: list[Request] = []
+        #: When each request arrived (``time.monotonic``), in the order of ``received``.
+        self.arrived: list[float] = []
         #: Set when the server closes: every held or dripping connection lets go.
         self.closing = threading.Event()
         self._lock = threading.Lock()
@@ -117,6 +127,7 @@ class HostileServer(ThreadingHTTPServer):
         """Record ``request``; its number, counting from 1."""
         with self._lock:
             self.received.append(request)
+            self.arrived.append(time.monotonic())
             return len(self.received)
 
     def get_request(self) -> tuple[socket.socket, Any]:
@@ -160,10 +171,11 @@ class HostileServer(ThreadingHTTPServer):
 
 @contextlib.contextmanager
 def hostile(
-    behaviour: str, *, after: int = 0, drip_interval: float = 2.0
+    behaviour: str, *, after: int = 0, drip_interval: float = 2.0, faults: tuple[str, ...] = ()
 ) -> Iterator[HostileServer]:
-    """A running ``HostileServer`` on 127.0.0.1 port 0, closed (connections and all) on exit."""
-    server = HostileServer(behaviour, after=after, drip_interval=drip_interval)
+    """A running ``HostileServer`` on 127.0.0.1 port 0, closed (connections and all) on exit;
+    ``faults`` are the emulator's, for the answers before the hostile ones."""
+    server = HostileServer(behaviour, after=after, drip_interval=drip_interval, faults=faults)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
