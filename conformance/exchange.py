@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from conformance.jsontext import loads
+from conformance.jsontext import MAX_DEPTH, loads, nested_deeper
 from conformance.redact import (
     REDACTED,
     redact_body,
@@ -27,7 +27,7 @@ from conformance.redact import (
     secret_name,
 )
 
-#: What ``Response.document`` is when the body is not JSON.
+#: What ``Response.document`` is when the body is not JSON (or nests deeper than ``MAX_DEPTH``).
 NOT_JSON: Any = type("NotJson", (), {"__repr__": lambda self: "NOT_JSON"})()
 
 # Parsed bodies by their bytes. A suite reads the same listing again and again (every cross-call
@@ -114,9 +114,14 @@ class Response:
 
 def _parsed(body: bytes) -> Any:
     try:
-        return loads(body)
-    except (ValueError, RecursionError):
+        document = loads(body)
+    except ValueError:
         return NOT_JSON
+    # orjson reads 1024 levels, more than Python's own recursion (json.dumps, repr, ==) survives in
+    # whoever reads the document next: deeper is no document to hand on. A level takes two bytes.
+    if len(body) > 2 * MAX_DEPTH and nested_deeper(document):
+        return NOT_JSON
+    return document
 
 
 def json_response(document: Any, status: int = 200) -> Response:

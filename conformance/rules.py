@@ -61,6 +61,9 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("DCJ-RESP-004", "Every response element has its documented type", page(18)),
     Rule("DCJ-RESP-005", "action is DescribeClusterJobsResponse", wire(15)),
     Rule("DCJ-RESP-006", "A success response has ret_code 0", page(19)),
+    # JSON (RFC 8259) leaves a repeated member to each reader: the SDKs keep the last, others the
+    # first, so two clients of one server would read different answers.
+    Rule("DCJ-RESP-007", "No JSON object in a response names a member twice", wire(14)),
     Rule("DCJ-ITEM-001", "Every documented job field is present", page(20)),
     Rule("DCJ-ITEM-002", "Every job field has its documented type", page(20)),
     Rule("DCJ-ITEM-003", "Times are ISO 8601 in UTC, written with Z", page(24)),

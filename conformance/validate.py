@@ -23,7 +23,14 @@ import jsonschema
 from conformance import codes, schemas
 from conformance.deviation import Deviation, Profile
 from conformance.documented import Citation, parse_reference
-from conformance.jsontext import is_int, loads
+from conformance.jsontext import (
+    MAX_DEPTH,
+    canonical,
+    duplicate_members,
+    is_int,
+    loads,
+    nested_deeper,
+)
 from conformance.rules import rule
 
 DEFAULT_LIMIT = 20
@@ -64,9 +71,9 @@ def iter_response_deviations(
     profile: Profile = Profile.DOCUMENTED,
 ) -> Iterator[Deviation]:
     """``validate_response`` as a generator."""
-    document, problem = _parse(body)
-    if problem is not None:
-        yield problem
+    document, problems = _parse(body, profile)
+    yield from problems
+    if document is _UNREADABLE:
         return
     if not isinstance(document, dict):
         yield _deviation(
@@ -111,27 +118,78 @@ def _loads_or_none(text: str) -> Any:
         return None
 
 
-def _parse(body: bytes | str | object) -> tuple[object, Deviation | None]:
+_UNREADABLE = object()
+
+
+def _parse(body: bytes | str | object, profile: Profile) -> tuple[object, list[Deviation]]:
+    """The document to judge (``_UNREADABLE`` when there is none) and what its text shows."""
     if not isinstance(body, bytes | str):
-        return body, None
+        if nested_deeper(body):
+            return _UNREADABLE, [
+                _too_deep("DCJ-RESP-001", profile, "", "the body", type(body).__name__)
+            ]
+        return body, []
     try:
-        return loads(body), None
+        document = loads(body)
     except (ValueError, RecursionError) as error:
         where = (
             f" ({error.msg} at line {error.lineno}, column {error.colno})"
             if isinstance(error, json.JSONDecodeError)
-            else ""
+            else f" ({error})"
         )
-        deviation = Deviation(
-            rule="DCJ-RESP-001",
-            severity=rule("DCJ-RESP-001").severity,
-            pointer="",
-            message=f"the body is not JSON{where}",
+        deviation = _deviation(
+            "DCJ-RESP-001",
+            profile,
+            "",
+            f"the body is not JSON{where}",
             expected="a JSON object",
             actual=_excerpt(body),
-            documented=rule("DCJ-RESP-001").documented,
         )
-        return None, deviation
+        return _UNREADABLE, [deviation]
+    # The common case costs one re-serialisation: a body written as orjson writes it has no
+    # repeated member and no absurd nesting. Only other spellings are read again, carefully.
+    if canonical(document, _utf8(body)):
+        return document, []
+    if nested_deeper(document):
+        return _UNREADABLE, [_too_deep("DCJ-RESP-001", profile, "", "the body", _excerpt(body))]
+    return document, list(_repeated_members(body, profile, ""))
+
+
+def _utf8(text: bytes | str) -> bytes:
+    if isinstance(text, bytes):
+        return text
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: never what orjson writes
+        return b""
+
+
+def _too_deep(rule_id: str, profile: Profile, pointer: str, what: str, actual: object) -> Deviation:
+    return _deviation(
+        rule_id,
+        profile,
+        pointer,
+        f"{what} nests arrays and objects more than {MAX_DEPTH} levels deep",
+        expected="a JSON object nested as documented (a few levels)",
+        actual=actual,
+    )
+
+
+def _repeated_members(text: bytes | str, profile: Profile, pointer: str) -> Iterator[Deviation]:
+    """RESP-007 for every member named twice in one object of ``text`` (at ``pointer``, when
+    ``text`` is a document embedded in a string there)."""
+    for repeat in duplicate_members(text):
+        inner = _pointer((*repeat.path, repeat.name))
+        yield _deviation(
+            "DCJ-RESP-007",
+            profile,
+            pointer or inner,
+            f"{repeat.name!r} is named {len(repeat.values)} times in one object: readers differ "
+            "on which value counts",
+            expected="each member named once",
+            actual=_sample(list(repeat.values)),
+            inner_pointer=inner if pointer else "",
+        )
 
 
 # --- success responses ---------------------------------------------------------------------------
@@ -171,6 +229,8 @@ def _valid_directive(text: str) -> Any:
     document is shared, so it is only read.
     """
     decoded = _loads_or_none(text)
+    if not canonical(decoded, _utf8(text)):
+        return None  # spelled otherwise: maybe a repeated member, maybe only spaces; look closer
     return decoded if schemas.fast_validator("directive").is_valid(decoded) else None
 
 
@@ -243,6 +303,11 @@ def _directive(
             actual=_excerpt(text),
         )
         return None
+    if not canonical(decoded, _utf8(text)):
+        if nested_deeper(decoded):
+            yield _too_deep("DCJ-DIRECTIVE-002", profile, pointer, "directive", _excerpt(text))
+            return None
+        yield from _repeated_members(text, profile, pointer)
     if not schemas.fast_validator("directive").is_valid(decoded):
         for deviation in _schema_deviations("directive", decoded, profile):
             yield _nest(deviation, pointer)

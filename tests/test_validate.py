@@ -609,6 +609,92 @@ def test_a_non_integer_number_is_a_wrong_type_not_a_crash() -> None:
     assert [d.rule for d in validate_response(text)] == ["DCJ-RESP-004"]
 
 
+@pytest.mark.parametrize(
+    ("place", "depth"),
+    [("job_set", 1_000), ("job_set", 300), ("extras", 1_000), ("directive", 1_000)],
+)
+def test_a_response_nested_a_thousand_deep_is_a_deviation_not_a_recursion_error(
+    place: str, depth: int
+) -> None:
+    nested = "[" * depth + "]" * depth
+    if place == "job_set":
+        text = '{"action":"DescribeClusterJobsResponse","total_count":1,"ret_code":0,"job_set":'
+        body = f"{text}{nested}}}"
+    elif place == "extras":
+        body = json.dumps(job(extras="@")).replace('"@"', nested)
+    else:
+        body = json.dumps(job(directive=nested))
+
+    found = validate_response(body.encode(), REQUEST)
+
+    expected = "DCJ-DIRECTIVE-002" if place == "directive" else "DCJ-RESP-001"
+    assert [d.rule for d in found] == [expected]
+    assert "more than 254 levels deep" in found[0].message
+
+
+def test_a_response_nested_as_deep_as_orjson_writes_is_judged_as_usual() -> None:
+    nested = "[" * 251 + "]" * 251  # in an item in job_set in the body: 254 levels in all
+    body = json.dumps(job(owner="@")).replace('"@"', nested)
+
+    assert {d.rule for d in validate_response(body, REQUEST)} == {"DCJ-ITEM-002"}
+
+
+@pytest.mark.parametrize("spelling", ["compact", "spaced", "indented"])
+def test_a_member_named_twice_is_a_deviation_in_any_spelling(spelling: str) -> None:
+    separators, indent = {
+        "compact": ((",", ":"), None),
+        "spaced": ((", ", ": "), None),
+        "indented": ((",", ": "), 2),
+    }[spelling]
+    text = json.dumps(EXAMPLE, separators=separators, indent=indent)
+    assert validate_response(text, REQUEST) == []
+    twice = text.replace('"ret_code"', '"total_count": 1, "ret_code"', 1)
+
+    (found,) = validate_response(twice, REQUEST)
+
+    assert (found.rule, found.where, found.severity) == (
+        "DCJ-RESP-007",
+        "/total_count",
+        Severity.VIOLATION,
+    )
+    assert found.message == (
+        "'total_count' is named 2 times in one object: readers differ on which value counts"
+    )
+    assert found.actual == [1, 1]
+    assert found.documented is not None
+    assert "application/json" in found.documented.text
+
+
+def test_a_member_named_twice_inside_a_job_or_the_directive_is_placed_there() -> None:
+    item = '"job_id":"j-etkt94ebqra"'
+    text = json.dumps(EXAMPLE, separators=(",", ":")).replace(item, f'{item},"owner":"x"', 1)
+    decoded = example_directive()
+    inner = json.dumps(decoded, separators=(",", ":")).replace('"zone"', '"zone":"sh1a","zone"')
+    in_directive = json.dumps(job(directive=inner))
+
+    assert [(d.rule, d.where) for d in validate_response(text)] == [
+        ("DCJ-RESP-007", "/job_set/0/owner")
+    ]
+    assert [(d.rule, d.where) for d in validate_response(in_directive)] == [
+        ("DCJ-RESP-007", "/job_set/0/directive → /zone")
+    ]
+
+
+def test_a_repeat_in_an_error_body_is_a_deviation_too() -> None:
+    body = b'{"ret_code":1100,"message":"InvailidRequestFormat, x","ret_code":1100}'
+
+    assert [d.rule for d in validate_response(body)] == ["DCJ-RESP-007"]
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e309", "1" * 400, "1" * 5000])
+def test_odd_numbers_in_a_body_are_judged_or_refused_never_a_crash(number: str) -> None:
+    text = example_response_text().replace('"total_count":1', f'"total_count":{number}')
+
+    found = validate_response(text, REQUEST)
+
+    assert [d.rule for d in found] in (["DCJ-RESP-004"], ["DCJ-RESP-001"], [])
+
+
 # --- formats are really checked ------------------------------------------------------------------
 
 

@@ -205,6 +205,7 @@ RESPONSES = Probe(
             "DCJ-RESP-004",
             "DCJ-RESP-005",
             "DCJ-RESP-006",
+            "DCJ-RESP-007",
             "DCJ-ITEM-001",
             "DCJ-ITEM-002",
             "DCJ-ITEM-003",

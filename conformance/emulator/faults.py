@@ -160,6 +160,26 @@ def _total_count_as_string(document: Document, query: Query) -> Document:
     return document
 
 
+class _Again(str):
+    """A member name written a second time. ``json.dumps`` writes it as its text, and a dict keeps
+    it apart from the first one: it equals only itself."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+def _total_count_twice(document: Document, query: Query) -> Document:
+    # The same value again, so whichever one a reader keeps, no other rule is broken.
+    if "total_count" in document:
+        document[_Again("total_count")] = document["total_count"]
+    return document
+
+
 def _action_without_suffix(document: Document, query: Query) -> Document:
     document["action"] = "DescribeClusterJobs"
     return document
@@ -202,6 +222,9 @@ _ALL: tuple[Fault, ...] = (
           success=_total_count_as_string),
     Fault("wrong-action-name", "DCJ-RESP-005", "action is DescribeClusterJobs, without Response",
           success=_action_without_suffix),
+    Fault("total-count-twice", "DCJ-RESP-007",
+          "success responses name total_count twice (the same value both times)",
+          success=_total_count_twice),
     # items
     Fault("local-time-offset", "DCJ-ITEM-003", "create_time and status_time in +08:00, not Z",
           success=_items(_to_beijing_time)),

@@ -68,6 +68,12 @@ def _action(right: Response, wrong: Response) -> None:
     assert _body(wrong)["action"] != _body(right)["action"] == "DescribeClusterJobsResponse"
 
 
+def _named_twice(right: Response, wrong: Response) -> None:
+    assert right.body.count(b'"total_count":') == 1
+    assert wrong.body.count(b'"total_count":') == 2
+    assert _body(wrong) == _body(right)  # the same value both times: only the repeat differs
+
+
 def _local_time(right: Response, wrong: Response) -> None:
     for good, bad in zip(_items(right), _items(wrong), strict=True):
         assert bad["create_time"].endswith("+08:00")
@@ -188,6 +194,7 @@ CASES: dict[str, Case] = {
     "missing-total-count": Case(BASE, _total_missing, single=True),
     "total-count-as-string": Case(BASE, _total_string, single=True),
     "wrong-action-name": Case(BASE, _action, single=True),
+    "total-count-twice": Case(BASE, _named_twice, single=True),
     "local-time-offset": Case(BASE, _local_time, single=True),
     "status-done-with-failure": Case({**BASE, "limit": 100}, _done_with_failure, single=True),
     "status-time-before-create": Case(BASE, _time_before_create, single=True),
