@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -43,7 +45,7 @@ def test_conformance_check_fails_with_the_rule_and_its_documented_line(
     )
 
 
-def test_a_report_that_cannot_be_written_fails_an_otherwise_green_run(
+def test_a_report_destination_that_cannot_be_written_stops_the_run_before_it_starts(
     pytester: pytest.Pytester,
 ) -> None:
     blocker = pytester.path / "blocker"
@@ -53,11 +55,32 @@ def test_a_report_that_cannot_be_written_fails_an_otherwise_green_run(
         "no:cacheprovider",
         "--pyargs",
         "conformance.suite",
-        "--conformance-max-examples=2",
         f"--conformance-report={blocker / 'report.json'}",
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(
-        [f"conformance: cannot write the report to {blocker / 'report.json'}*"]
+    result.stderr.fnmatch_lines(
+        [
+            f"*--conformance-report: cannot write {blocker / 'report.json'}: {blocker} is not a folder"
+        ]
     )
+    assert "passed" not in result.stdout.str()
+
+
+@pytest.mark.skipif(
+    not Path("/dev/full").exists(), reason="needs /dev/full (Linux) for a full disk"
+)
+def test_a_report_that_cannot_be_written_fails_an_otherwise_green_run(
+    pytester: pytest.Pytester,
+) -> None:
+    # /dev/full passes every check made up front and refuses the write: a disk that filled up.
+    result = pytester.runpytest_inprocess(
+        "-p",
+        "no:cacheprovider",
+        "--pyargs",
+        "conformance.suite",
+        "--conformance-max-examples=2",
+        "--conformance-report=/dev/full",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["conformance: cannot write the report to /dev/full: *"])
     assert "JSON report:" not in result.stdout.str()
