@@ -4,6 +4,12 @@ A signed request cannot be replayed byte for byte (its time stamp expires in 60 
 re-signs the recorded parameters with ``conformance sign``, which reads the key pair from
 QINGCLOUD_ACCESS_KEY_ID / QINGCLOUD_SECRET_ACCESS_KEY (or the emulator's demo pair with --demo).
 No value of a credential is ever printed.
+
+Everything in the command that came from outside (the endpoint's URL, a recorded path and query,
+an emulator option read from a cassette) is quoted with ``shlex.quote``, so pasting the line runs
+curl and ``conformance sign`` and nothing else, whatever a server or a cassette put there. Control
+characters, spaces and quotes in those words are percent-encoded (the path the same way in the URL
+and in what is signed), so a command is one line per step and reads the same to every reader.
 """
 
 from __future__ import annotations
@@ -42,27 +48,49 @@ def reproduce(
     """A shell command that sends ``request`` again, freshly signed.
 
     ``url`` is the live endpoint; None means the in-process emulator, which the command first starts
-    over HTTP with ``emulator_options`` (its faults, churn).
+    over HTTP with ``emulator_options`` (its faults, churn: options separated by spaces).
     """
+    path = _inert(request.path)
     setup = ""
     if url is None:
-        url = f"http://127.0.0.1:{EMULATOR_PORT}{request.path}"
-        options = f" {emulator_options}" if emulator_options else ""
+        url = f"http://127.0.0.1:{EMULATOR_PORT}{path}"
         # The replay signs with the demo pair, so the emulator must check that pair, not the one
         # a user may have in the environment.
-        unset = "env -u QINGCLOUD_ACCESS_KEY_ID -u QINGCLOUD_SECRET_ACCESS_KEY "
-        setup = f"{unset}conformance emulator --port {EMULATOR_PORT}{options} &\n"
+        serve = [
+            *("env", "-u", "QINGCLOUD_ACCESS_KEY_ID", "-u", "QINGCLOUD_SECRET_ACCESS_KEY"),
+            *("conformance", "emulator", "--port", str(EMULATOR_PORT)),
+            *(emulator_options or "").split(),
+        ]
+        setup = f"{_command(serve)} &\n"
     sign = ["conformance", "sign"]
     if setup:
         sign.append("--demo")
     if request.method == "POST":
         sign += ["--verb", "POST"]
-    if request.path != "/iaas/":
-        sign += ["--path", request.path]
+    if path != "/iaas/":
+        sign += ["--path", path]
     if mutation:
         sign += ["--mutation", mutation]
     sign.append(unsigned_query(request))
-    signed = " ".join(shlex.quote(part) for part in sign)
+    # Inside "$(…)" the shell parses the command afresh, so the quoted words stay single words.
+    signed = f'"$({_command(sign)})"'
     if request.method == "POST":
-        return f'{setup}curl -sS --data "$({signed})" {shlex.quote(url)}'
-    return f'{setup}curl -sS "{url}?$({signed})"'
+        return f"{setup}curl -sS --data {signed} {_command([url])}"
+    return f"{setup}curl -sS {_command([url + '?'])}{signed}"
+
+
+def _command(words: list[str]) -> str:
+    return " ".join(shlex.quote(_inert(word)) for word in words)
+
+
+# Control characters (C0, DEL, C1), spaces and quotes, percent-encoded as a URL may have them: a
+# command stays one line, cannot drive a terminal, and every word of "$(…)" reads as one word to a
+# reader that does not nest quotes there (shlex, a person) as well as to the shell.
+_INERT = {
+    **{code: f"%{code:02X}" for code in (*range(0x21), *range(0x7F, 0xA0))},
+    **{ord(char): f"%{ord(char):02X}" for char in "\"'\\`"},
+}
+
+
+def _inert(word: str) -> str:
+    return word.translate(_INERT)
