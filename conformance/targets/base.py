@@ -13,8 +13,10 @@ class Target(ABC):
     """Something that answers DescribeClusterJobs requests.
 
     ``send`` raises ``conformance.errors.TargetError`` (one line: what and where) when the target
-    cannot be reached or answers with something that is not HTTP; any HTTP answer, even a 500 with
-    an HTML body, is a ``Response`` for the checks to judge.
+    gives no complete answer (unreachable, too slow, cut short: after any retries), or one that can
+    never be an API answer (not HTTP, a body too big to be one or that does not decode); any HTTP
+    answer in full, even a 500 with an HTML body, is a ``Response`` for the checks to judge. The
+    suite's client takes a ``TargetError`` to mean the run cannot go on (``conformance.stopping``).
     """
 
     #: What a report calls this target: "emulator", the endpoint URL, the cassette path.
