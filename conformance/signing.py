@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from conformance import wire
 from conformance.errors import UsageError
+from conformance.redact import REDACTED, secret_name
 
 SIGNATURE_METHODS: tuple[str, ...] = ("HmacSHA256", "HmacSHA1")
 
@@ -113,12 +114,24 @@ class Credentials:
 
 def redact_key_id(key_id: str) -> str:
     """An access key id as a repr shows it: its first characters and an ellipsis."""
-    return f"{key_id[:_KEY_ID_SHOWN]}…" if len(key_id) > _KEY_ID_SHOWN else "…"
+    # ASCII dots: pytest and hypothesis print some reprs through ascii(), which would show \u2026.
+    return f"{key_id[:_KEY_ID_SHOWN]}..." if len(key_id) > _KEY_ID_SHOWN else "..."
 
 
 def reveal(secret: str | Secret) -> str:
     """The text of ``secret``: a ``Secret``'s value, or a plain string as it is."""
     return secret.reveal() if isinstance(secret, Secret) else secret
+
+
+class SignedPairs(list[tuple[str, str]]):
+    """Name/value pairs that carry an access key id and a signature: a list whose repr shows
+    ``REDACTED`` for them. ``sign`` returns one, so a traceback that prints the locals of the
+    frames that hold signed pairs (``pytest -l``, in the client, in a user's test) shows neither."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr([(name, REDACTED if secret_name(name) else value) for name, value in self])
 
 
 def format_time(moment: datetime) -> str:
@@ -170,7 +183,7 @@ def signature(
 
     ``secret_access_key`` is a ``Secret`` (or plain text, for a caller that has it so).
     """
-    pairs = list(pairs)
+    pairs = SignedPairs(pairs)
     method = _method_of(pairs)
     if method not in _DIGESTS:
         raise UsageError(
@@ -201,27 +214,34 @@ def sign(
     """
     if method not in _DIGESTS:
         raise UsageError(f"unknown method {method!r}; use one of: {', '.join(SIGNATURE_METHODS)}")
-    given = wire.encode(params) if isinstance(params, Mapping) else list(params)
-    pairs = [pair for pair in given if pair[0] != "signature"]
-    present = {name for name, _ in pairs}
-    defaults = (
-        ("access_key_id", credentials.access_key_id),
-        ("signature_method", method),
-        ("signature_version", "1"),
-        ("time_stamp", format_time(now or datetime.now(timezone.utc))),
+    # Every local that holds the key id is SignedPairs, so a traceback's locals never show it.
+    pairs = SignedPairs(
+        pair
+        for pair in (wire.encode(params) if isinstance(params, Mapping) else params)
+        if pair[0] != "signature"
     )
-    pairs.extend(pair for pair in defaults if pair[0] not in present)
-    return [
-        *pairs,
-        ("signature", signature(pairs, credentials.secret_access_key, verb=verb, path=path)),
-    ]
+    present = {name for name, _ in pairs}
+    pairs.extend(
+        pair
+        for pair in (
+            ("access_key_id", credentials.access_key_id),
+            ("signature_method", method),
+            ("signature_version", "1"),
+            ("time_stamp", format_time(now or datetime.now(timezone.utc))),
+        )
+        if pair[0] not in present
+    )
+    pairs.append(
+        ("signature", signature(pairs, credentials.secret_access_key, verb=verb, path=path))
+    )
+    return pairs
 
 
 def verify(
     pairs: Iterable[tuple[str, str]], secret_access_key: str | Secret, *, verb: str, path: str
 ) -> bool:
     """Whether decoded pairs carry exactly one signature, and it is right; never raises."""
-    pairs = list(pairs)
+    pairs = SignedPairs(pairs)
     given = [value for name, value in pairs if name == "signature"]
     if len(given) != 1 or _method_of(pairs) not in _DIGESTS:
         return False

@@ -240,12 +240,26 @@ def test_the_secret_never_appears_in_repr_or_str_of_credentials() -> None:
     assert "s3cr3t-value" not in repr(sign({"app": "app-1"}, credentials))
 
 
+def test_signed_pairs_are_a_list_whose_repr_shows_no_key_id_or_signature() -> None:
+    pairs = signed({"app": "app-1"})
+    mutated = list(pairs)
+
+    assert isinstance(pairs, list)
+    assert pairs == mutated
+    assert "QYACCESSKEYIDEXAMPLE" not in repr(pairs)
+    assert pairs[-1][1] not in repr(pairs)
+    assert "('access_key_id', 'REDACTED')" in repr(pairs)
+    assert "('signature', 'REDACTED')" in repr(pairs)
+    assert "('signature_method', 'HmacSHA256')" in repr(pairs)
+    assert "QYACCESSKEYIDEXAMPLE" in repr(mutated)  # a plain copy is the caller's own choice
+
+
 def test_credentials_show_only_the_start_of_the_key_id() -> None:
     credentials = Credentials("QYACCESSKEYIDEXAMPLE", "s3cr3t-value")
 
-    assert repr(credentials) == "Credentials('QYAC…', Secret('**********'))"
+    assert repr(credentials) == "Credentials('QYAC...', Secret('**********'))"
     assert str(credentials) == repr(credentials)
-    assert repr(Credentials("QY", "s")) == "Credentials('…', Secret('**********'))"
+    assert repr(Credentials("QY", "s")) == "Credentials('...', Secret('**********'))"
 
 
 def test_a_secret_cannot_print_itself() -> None:
@@ -279,7 +293,7 @@ def test_a_secret_refuses_to_be_pickled_and_cannot_be_changed() -> None:
     with pytest.raises(TypeError, match="not pickled"):
         pickle.dumps(Credentials("QYACCESSKEYIDEXAMPLE", secret))
     with pytest.raises(AttributeError):
-        secret._value = "other"  # type: ignore[misc]
+        secret._value = "other"
     assert copy.deepcopy(secret) is secret
     assert copy.copy(Credentials("QYX", secret)) == Credentials("QYX", "s3cr3t-value")
 

@@ -415,12 +415,13 @@ class AuthMutation:
         plain = [pair for pair in pairs if pair[0] not in _AUTH_PARAMS]
         stamp = now - STALE_BY if self.name == "stale-time-stamp" else now
         signed = signing.sign(plain, self.signed_with(credentials), verb=verb, path=path, now=stamp)
+        # SignedPairs, as sign returns: a traceback's locals show no key id or signature.
         if self.name == "wrong-signature":
-            return [*signed[:-1], ("signature", _inverted(signed[-1][1]))]
+            return signing.SignedPairs([*signed[:-1], ("signature", _inverted(signed[-1][1]))])
         if self.name == "changed-after-signing":
-            return _changed(signed, now)
+            return signing.SignedPairs(_changed(signed, now))
         if self.name == "missing-signature":
-            return signed[:-1]
+            return signing.SignedPairs(signed[:-1])
         return signed  # stale-time-stamp and unknown-key: correctly signed, but not acceptable
 
 
