@@ -12,22 +12,30 @@ from typing import Any
 
 import yaml
 
+from conformance.documents import load_yaml, read_bytes
 from conformance.errors import InputError
 from conformance.rules import RULES
+from conformance.shown import shown
+
+#: The largest accept file read: a reason per rule fits in a few kilobytes.
+MAX_ACCEPT = 1024 * 1024
 
 
 def load_accepted(path: Path) -> dict[str, str]:
     """Rule id -> reason, from ``path``; an InputError says what is wrong and where."""
+    raw = read_bytes(path, limit=MAX_ACCEPT, what="an accept file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path} is not UTF-8 text (byte {error.start})") from None
     try:
-        document: Any = yaml.safe_load(text)  # JSON is YAML, so one loader reads both
+        document: Any = load_yaml(raw)  # JSON is YAML, so one loader reads both
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(f"{path} is not YAML or JSON{where}") from None
+        problem = getattr(error, "problem", None)
+        why = f": {problem}" if isinstance(problem, str) and "alias" in problem else ""
+        raise InputError(f"{path} is not YAML or JSON{where}{why}") from None
     if isinstance(document, dict):
         document = [{"rule": rule_id, "reason": reason} for rule_id, reason in document.items()]
     if not isinstance(document, list):
@@ -41,7 +49,8 @@ def load_accepted(path: Path) -> dict[str, str]:
         rule_id, reason = item["rule"], item.get("reason")
         if rule_id not in RULES:
             raise InputError(
-                f"{path}: entry {index}: unknown rule {rule_id!r} (see `conformance rules`)"
+                f"{path}: entry {index}: unknown rule {shown(repr(rule_id), 40)} "
+                "(see `conformance rules`)"
             )
         if not isinstance(reason, str) or not reason.strip():
             raise InputError(f"{path}: entry {index} ({rule_id}) gives no reason")

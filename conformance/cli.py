@@ -1,24 +1,37 @@
 """The ``conformance`` command.
 
 Exit status, as pytest's and the suite's: 0 conformant, 1 deviations found, 2 the input or the options
-were wrong (one line on stderr says what and where; never a traceback).
+were wrong, or the output could not be written (one line on stderr says what and where; never a
+traceback), 130 interrupted, and 141 when whoever read the output stopped reading (``| head``), as a
+shell reports a command that a closed pipe ended. ``conformance run`` exits as pytest does.
+
+Whatever came from outside (a file, a server, an argument) is printed with its control characters
+escaped (``conformance.shown``): no byte of it can move the cursor, clear the screen or split a line.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from conformance import __version__
-from conformance.arguments import non_negative_float, positive_int
+from conformance.arguments import app_id, non_negative_float, positive_int, worker_count, zone_id
 from conformance.deviation import Profile, Severity, render
 from conformance.errors import ConformanceError, InputError, UsageError
+from conformance.shown import shown
 
 EXIT_OK, EXIT_DEVIATIONS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_PIPE = 130, 141  # 128 + SIGINT, 128 + SIGPIPE
+#: The largest response body ``validate`` reads: a page of 100 jobs is ~60 kB.
+MAX_RESPONSE = 64 * 1024 * 1024
+# What a write to a full disk, a gone terminal or a full quota raises.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG})
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -27,7 +40,8 @@ class _Parser(argparse.ArgumentParser):
     """An argparse parser whose errors are one line and exit 2, like every other input error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        # argparse quotes some arguments as given ("unrecognized arguments: …"): escaped here.
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {shown(message)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,7 +89,9 @@ def _add_run(commands: Any) -> None:
         "run",
         help="run the conformance suite against a target",
         description="Run the conformance suite (pytest --pyargs conformance.suite) against a target. "
-        "Exit status is pytest's: 0 conformant, 1 deviations found, 4 the target or an option was wrong.",
+        "Exit status is pytest's: 0 conformant, 1 deviations found, 4 the target was wrong or the run "
+        "stopped; the options this command can check itself (--app, --zone, numbers, --report, "
+        "--record, --accept) are checked before anything runs, and a wrong one exits 2.",
     )
     run.add_argument(
         "--target",
@@ -83,8 +99,10 @@ def _add_run(commands: Any) -> None:
         help="emulator (default), emulator:FAULT,…, emulator:churn, "
         "an http(s):// endpoint, or a cassette file or folder",
     )
-    run.add_argument("--app", help="the app whose jobs are listed (default app-tg3lbp0a)")
-    run.add_argument("--zone", help="the zone (default pek3a)")
+    run.add_argument(
+        "--app", type=app_id, help="the app whose jobs are listed (default app-tg3lbp0a)"
+    )
+    run.add_argument("--zone", type=zone_id, help="the zone (default pek3a)")
     _add_profile(run)
     run.add_argument(
         "--max-examples",
@@ -115,7 +133,7 @@ def _add_run(commands: Any) -> None:
         "--accept", metavar="FILE", help="known deviations with reasons (YAML or JSON)"
     )
     run.add_argument(
-        "-n", "--workers", type=positive_int, metavar="N", help="run on N processes (pytest-xdist)"
+        "-n", "--workers", type=worker_count, metavar="N", help="run on N processes (pytest-xdist)"
     )
     run.add_argument(
         "pytest_args",
@@ -127,6 +145,8 @@ def _add_run(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Checked now, not after a run that may have spent an hour's quota.
+    _check_destinations(args)
     import pytest
 
     options = {
@@ -150,6 +170,29 @@ def _run(args: argparse.Namespace) -> int:
     if args.workers:
         argv += ["-n", str(args.workers)]
     return int(pytest.main([*argv, *args.pytest_args]))
+
+
+def _check_destinations(args: argparse.Namespace) -> None:
+    from conformance.paths import check_writable
+
+    for option, given in (("--report", args.report), ("--record", args.record)):
+        if given is None:
+            continue
+        try:
+            if option == "--record":
+                from conformance.cassettes.format import serializer_for
+
+                serializer_for(Path(given))
+            check_writable(Path(given))
+        except ConformanceError as error:
+            raise UsageError(f"{option}: {error}") from None
+    if args.accept is not None:
+        from conformance.accept import load_accepted
+
+        try:
+            load_accepted(Path(args.accept))
+        except ConformanceError as error:
+            raise UsageError(f"--accept: {error}") from None
 
 
 def _add_rules(commands: Any) -> None:
@@ -247,52 +290,106 @@ def _validate(args: argparse.Namespace) -> int:
     from conformance.validate import validate_response
     from conformance.wire import decode
 
-    body = _read_json_file(args.response)
+    # The bytes are judged, not a parsed copy: a member named twice shows only in the text.
+    body = _read_response(args.response)
     request = None
     if args.request is not None:
         decoded = decode(args.request.lstrip("?"))
         for problem in decoded.problems:
-            print(f"note: --request: {problem.message}", file=sys.stderr)
+            print(shown(f"note: --request: {problem.message}"), file=sys.stderr)
         request = decoded.params
     deviations = validate_response(body, request, profile=Profile(args.profile))
     for deviation in deviations:
         print(render(deviation), end="\n\n")
     violations = sum(deviation.severity is Severity.VIOLATION for deviation in deviations)
-    print(
-        f"{violations} violation(s), {len(deviations) - violations} other finding(s) in {args.response}"
-    )
+    other = len(deviations) - violations
+    print(shown(f"{violations} violation(s), {other} other finding(s) in {args.response}"))
     return EXIT_DEVIATIONS if violations else EXIT_OK
 
 
-def _read_json_file(path: Path) -> Any:
-    """A JSON document from a file (or stdin for '-'); an InputError names the file and the position."""
+def _read_response(path: Path) -> bytes:
+    """A response body from a file (or stdin for '-'), checked to be JSON; an InputError names the
+    file and the position when it is not, or cannot be read."""
+    from conformance.documents import read_bytes
+    from conformance.jsontext import loads
+
     name = "<stdin>" if str(path) == "-" else str(path)
+    what = "a response body"
+    if str(path) == "-":
+        try:
+            raw = sys.stdin.buffer.read(MAX_RESPONSE + 1)
+        except OSError as error:
+            raise InputError(f"cannot read {name}: {error.strerror or error}") from None
+        if len(raw) > MAX_RESPONSE:
+            raise InputError(f"{name} holds more than 64 MiB: too large for {what}")
+    else:
+        raw = read_bytes(path, limit=MAX_RESPONSE, what=what)
     try:
-        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read {name}: {error.strerror or error}") from None
-    try:
-        return json.loads(raw)
+        loads(raw)
     except json.JSONDecodeError as error:
         raise InputError(
             f"{name} is not JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from None
-    except (ValueError, RecursionError) as error:
+    except ValueError as error:  # not UTF-8, nested past any reader, thousands of digits
         raise InputError(f"{name} is not JSON: {error}") from None
+    return raw
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    command: Command = args.command
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        return command(args)
+        try:
+            _check_text(arguments)
+            args = build_parser().parse_args(arguments)
+            command: Command = args.command
+            status = command(args)
+        except SystemExit:  # argparse has printed help, the version, or a usage error
+            sys.stdout.flush()
+            raise
+        # A closed or full stdout fails here, where it is handled, not at the interpreter's exit.
+        sys.stdout.flush()
+        return status
     except ConformanceError as error:
-        print(f"conformance: error: {error}", file=sys.stderr)
+        _error(str(error))
+        return EXIT_ERROR
+    except BrokenPipeError:
+        _discard_stdout()  # the reader has gone: what is left unwritten goes nowhere, quietly
+        return EXIT_PIPE
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRNOS or error.filename is not None:
+            raise
+        _discard_stdout()
+        _error(f"cannot write the output: {error.strerror or error}")
         return EXIT_ERROR
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+
+
+def _check_text(arguments: Sequence[str]) -> None:
+    """Every argument is text: bytes that are not UTF-8 reach Python as lone surrogates, which no
+    request, signature, cassette or report can carry."""
+    for position, argument in enumerate(arguments, start=1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(
+                f"argument {position} ({shown(repr(argument), 40)}) is not UTF-8 text"
+            ) from None
+
+
+def _error(message: str) -> None:
+    print(f"conformance: error: {shown(message)}", file=sys.stderr)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit neither fails nor complains."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # a stdout without a descriptor (captured in-process)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.documented import Citation
+from conformance.shown import shown
 
 
 class Severity(str, enum.Enum):
@@ -62,7 +63,10 @@ class Deviation:
 
 
 def render(deviation: Deviation) -> str:
-    """A block of text for a terminal: rule, where, expected, actual, documented line."""
+    """A block of text for a terminal: rule, where, expected, actual, documented line.
+
+    Every line is escaped (``conformance.shown``): a message or a value may quote a server.
+    """
     lines = [
         f"{deviation.rule} [{deviation.severity.value}] {deviation.message}",
         f"  where:      {deviation.where}",
@@ -73,15 +77,17 @@ def render(deviation: Deviation) -> str:
         lines.append(f"  actual:     {_short(deviation.actual, prose=False)}")
     if deviation.documented is not None:
         lines.append(f"  documented: {deviation.documented}")
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)
 
 
 def _short(value: Any, *, prose: bool, limit: int = 200) -> str:
     # "expected" is often a phrase ("type integer"); "actual" is data, shown as JSON so that the
     # string "10" and the number 10 look different.
-    text = (
-        value
-        if prose and isinstance(value, str)
-        else json.dumps(value, ensure_ascii=False, default=str)
-    )
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if prose and isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (RecursionError, ValueError):  # nested past Python's recursion, or a cycle
+            text = f"({type(value).__name__} nested too deep to show)"
+    return shown(text, limit)

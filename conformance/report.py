@@ -21,6 +21,7 @@ from conformance.errors import InputError
 from conformance.exchange import NOT_JSON, Exchange
 from conformance.replay import reproduce, unsigned_query
 from conformance.rules import rule
+from conformance.shown import shown
 
 RESPONSE_EXCERPT = 2000
 
@@ -88,7 +89,11 @@ def _response(exchange: Exchange, pointer: str) -> dict[str, Any]:
 
 
 def render_entry(item: Mapping[str, Any]) -> str:
-    """An entry as terminal text: rule, documented line, deviation, request, response, replay."""
+    """An entry as terminal text: rule, documented line, deviation, request, response, replay.
+
+    Every line is escaped (``conformance.shown``): messages, requests, bodies and replays carry
+    what a server or a cassette said, and no byte of that may steer the terminal.
+    """
     lines = [
         f"{item['rule']} [{item['severity']}] {item['title']}",
         f"  documented: {item['documented']}",
@@ -108,15 +113,21 @@ def render_entry(item: Mapping[str, Any]) -> str:
             f"  response:   HTTP {item['response']['status']} {_compact(item['response']['body'], 600)}"
         )
     if item.get("reproduce"):
-        first, *rest = item["reproduce"].splitlines()
+        first, *rest = str(item["reproduce"]).split("\n")
         lines.append(f"  reproduce:  {first}")
         lines.extend(f"              {line}" for line in rest)
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)
 
 
 def _compact(value: object, limit: int = 300) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (RecursionError, ValueError):  # nested past Python's recursion, or a cycle
+            text = f"({type(value).__name__} nested too deep to show)"
+    return shown(text, limit)
 
 
 @dataclass

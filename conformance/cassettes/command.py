@@ -1,7 +1,8 @@
 """``conformance cassettes check|scrub|scan PATH…``: the cassette commands.
 
 Exit status as every command's: 0 fine, 1 found something (violations, values to scrub with
-``--dry-run``, credentials), 2 a file that is not a readable cassette (one line on stderr).
+``--dry-run``, credentials), 2 a file that is not a readable cassette, or a ``--report`` that cannot be
+written (one line on stderr). What a cassette holds is printed with its control characters escaped.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.deviation import Profile, Severity
+from conformance.shown import shown
 
 EXIT_OK, EXIT_FOUND = 0, 1
 SHOWN_PER_RULE = 3
@@ -86,6 +88,14 @@ def _check(args: argparse.Namespace) -> int:
     from conformance.rules import CATALOGUE
     from conformance.targets.cassette import CassetteTarget
 
+    if args.report is not None:  # before judging: a typo must not cost the judgement
+        from conformance.errors import ConformanceError, UsageError
+        from conformance.paths import check_writable
+
+        try:
+            check_writable(args.report)
+        except ConformanceError as error:
+            raise UsageError(f"--report: {error}") from None
     target = CassetteTarget(cassette_format.discover(args.paths))
     profile = Profile(args.profile)
     verdict = judge(target.cassettes, profile)
@@ -113,7 +123,7 @@ def _check(args: argparse.Namespace) -> int:
     )
     if args.report is not None:
         report.write(args.report)
-        print(f"JSON report: {args.report}")
+        print(shown(f"JSON report: {args.report}"))
     return EXIT_FOUND if violations else EXIT_OK
 
 
@@ -126,7 +136,7 @@ def _scrub(args: argparse.Namespace) -> int:
         result = scrub_file(path, dry_run=args.dry_run)
         changed += bool(result.scrubbed)
         print(
-            result.summary()
+            shown(result.summary())
             + (" (dry run: nothing written)" if args.dry_run and result.scrubbed else "")
         )
     return EXIT_FOUND if args.dry_run and changed else EXIT_OK
@@ -140,7 +150,7 @@ def _scan(args: argparse.Namespace) -> int:
     paths = cassette_format.discover(args.paths)
     leaks = [leak for path in paths for leak in scan_file(path, secrets)]
     for leak in leaks:
-        print(leak)
+        print(shown(str(leak)))
     print(f"{len(paths)} cassette(s) scanned: {len(leaks)} credential-like value(s)")
     return EXIT_FOUND if leaks else EXIT_OK
 

@@ -28,8 +28,11 @@ from typing import Any
 import orjson
 import yaml
 
+from conformance.cassettes.interaction import host_of
+from conformance.documents import load_yaml
 from conformance.errors import CassetteError
-from conformance.jsontext import is_int
+from conformance.jsontext import is_int, nested_deeper
+from conformance.shown import shown
 
 try:  # libyaml: ~10x faster than the pure-Python loader on a large cassette
     from yaml import CSafeDumper as _Dumper
@@ -39,6 +42,11 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 FORMAT_VERSION = 1
+#: How deep a cassette may nest. vcrpy's layout takes 6 levels (the document, its interactions, one
+#: interaction, its response, its headers, a header's values); the rest is room for other tools'.
+#: Anything deeper would only exhaust Python's recursion in whoever copies or rewrites the document next
+#: (a scrub's deep copy, PyYAML's writer, which recurses a few frames per level).
+MAX_NESTING = 32
 PROVENANCE_KEY = "conformance"
 SUFFIXES = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
@@ -172,24 +180,39 @@ def load(path: str | Path) -> Cassette:
 
 
 def parse(raw: bytes, serializer: str, name: str) -> Any:
-    """The document in ``raw``: JSON with orjson (the standard library says where it breaks)."""
-    if serializer == "json":
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise CassetteError(
-                f"{name} is not valid JSON: {error.msg.removesuffix(' at')} "
-                f"at line {error.lineno}, column {error.colno}"
-            ) from None
-        except (UnicodeDecodeError, RecursionError, ValueError) as error:
-            raise CassetteError(f"{name} is not valid JSON: {_first_line(error)}") from None
+    """The document in ``raw``: JSON with orjson (the standard library says where it breaks), YAML
+    with libyaml's safe loader (``conformance.documents``: bounded aliases). Either way nested at
+    most ``MAX_NESTING`` levels, so whoever copies or rewrites it next cannot run out of stack."""
+    document = _parse_json(raw, name) if serializer == "json" else _parse_yaml(raw, name)
+    if nested_deeper(document, MAX_NESTING):
+        raise CassetteError(
+            f"{name} nests more than {MAX_NESTING} levels deep: not a cassette (vcrpy's nest 6)"
+        )
+    return document
+
+
+def _parse_json(raw: bytes, name: str) -> Any:
     try:
-        # _Loader is CSafeLoader or SafeLoader: plain data only, never a Python object.
-        return yaml.load(raw, Loader=_Loader)
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise CassetteError(
+            f"{name} is not valid JSON: {error.msg.removesuffix(' at')} "
+            f"at line {error.lineno}, column {error.colno}"
+        ) from None
+    except RecursionError:
+        raise CassetteError(f"{name} is not valid JSON: it nests too deep to read") from None
+    except ValueError as error:  # not UTF-8, or an integer of thousands of digits
+        raise CassetteError(f"{name} is not valid JSON: {_first_line(error)}") from None
+
+
+def _parse_yaml(raw: bytes, name: str) -> Any:
+    try:
+        # A safe loader: plain data only, never a Python object; aliases bounded.
+        return load_yaml(raw)
     except yaml.MarkedYAMLError as error:
         # Not str(error): PyYAML quotes the offending text, which may be a credential.
         mark = error.problem_mark or error.context_mark
@@ -220,10 +243,11 @@ def from_document(document: Any, path: Path, serializer: str, raw: bytes = b"") 
     interactions = document.get("interactions")
     if not isinstance(interactions, list):
         raise CassetteError(f"{name} is not a vcrpy cassette: it has no 'interactions' list")
-    if document.get("version") != FORMAT_VERSION:
+    version = document.get("version")
+    if not is_int(version) or version != FORMAT_VERSION:
         cut = " (was the file cut short?)" if "version" not in document else ""
         raise CassetteError(
-            f"{name}: 'version' is {document.get('version')!r}, vcrpy's format is version "
+            f"{name}: 'version' is {_described(version)}, vcrpy's format is version "
             f"{FORMAT_VERSION}{cut}"
         )
     for index, interaction in enumerate(interactions):
@@ -244,22 +268,102 @@ def from_document(document: Any, path: Path, serializer: str, raw: bytes = b"") 
 
 
 def _interaction_problem(interaction: object) -> str | None:
-    # Only what every reader needs; the judge copes with the rest (odd headers, binary bodies).
+    # Every field a reader takes from an interaction has its type checked here, once, so that the
+    # judge, the replay and the scrub can read them without a guard: a wrong type is one line that
+    # names the interaction, never a traceback later. What no reader takes is left alone.
     if not isinstance(interaction, dict):
-        return "is not a mapping"
+        return f"is {_kind(interaction)}, not a mapping"
     request, response = interaction.get("request"), interaction.get("response")
     if not isinstance(request, dict):
         return "has no request"
-    if not isinstance(request.get("method"), str) or not isinstance(request.get("uri"), str):
+    method, uri = request.get("method"), request.get("uri")
+    if not isinstance(method, str) or not method or not isinstance(uri, str):
         return "has no request method or uri"
+    if not host_of(uri):
+        return (
+            f"has request uri {_described(uri)}: no scheme and host (vcrpy writes http(s)://host/…)"
+        )
+    if not isinstance(request.get("body"), str | bytes | None):
+        return f"has a request body that is {_kind(request.get('body'))}, not text"
+    problem = _headers_problem(request.get("headers"), "request")
+    if problem is not None:
+        return problem
     if not isinstance(response, dict):
         return "has no response"
     status, body = response.get("status"), response.get("body")
-    if not isinstance(status, dict) or not is_int(status.get("code")):
+    if not isinstance(status, dict) or "code" not in status:
         return "has no response status code"
-    if not isinstance(body, dict) or not isinstance(body.get("string"), str | bytes):
+    code = status["code"]
+    if not is_int(code):
+        return f"has a response status code that is {_kind(code)}, not a whole number"
+    if not 100 <= code <= 999:
+        return f"has response status code {code}, not an HTTP status (100 to 999)"
+    if not isinstance(status.get("message"), str | None):
+        return f"has a response status message that is {_kind(status.get('message'))}, not text"
+    problem = _headers_problem(response.get("headers"), "response")
+    if problem is not None:
+        return problem
+    if not isinstance(body, dict) or "string" not in body:
         return "has no response body string"
+    if not isinstance(body["string"], str | bytes):
+        return f"has a response body string that is {_kind(body['string'])}, not text"
+    meta = interaction.get(PROVENANCE_KEY)
+    if meta is None:
+        return None
+    if not isinstance(meta, dict):
+        return f"has a '{PROVENANCE_KEY}' entry that is {_kind(meta)}, not a mapping"
+    for field in ("at", "session", "auth"):
+        if not isinstance(meta.get(field), str | None):
+            return f"has {PROVENANCE_KEY}.{field} that is {_kind(meta.get(field))}, not text"
     return None
+
+
+# What a header value may be: vcrpy writes a list of text; a number is read as its digits.
+_HEADER_SCALARS = (str, int, float)
+
+
+def _headers_problem(headers: object, side: str) -> str | None:
+    if headers is None:
+        return None
+    if not isinstance(headers, dict):
+        return f"has {side} headers that are {_kind(headers)}, not a mapping"
+    for name, values in headers.items():
+        if not isinstance(name, str):
+            return f"has a {side} header name that is {_kind(name)}, not text"
+        listed = values if isinstance(values, list) else [values]
+        for value in listed:
+            if isinstance(value, bool) or not isinstance(value, _HEADER_SCALARS):
+                return (
+                    f"has {side} header {_described(name)} holding {_kind(value)}, "
+                    "not text or a list of text"
+                )
+    return None
+
+
+def _kind(value: object) -> str:
+    """What ``value`` is, in a reader's words (never the value: it may be large, or a secret)."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, bytes):
+        return "binary"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _described(value: object, limit: int = 60) -> str:
+    """A short value as written (escaped for a terminal), anything else by its kind."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return shown(repr(value), limit)
+    return _kind(value)
 
 
 def _position(raw: bytes, serializer: str, index: int) -> str:

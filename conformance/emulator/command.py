@@ -7,6 +7,7 @@ with ``--port 0`` and read where it went. Secrets from the environment are never
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -21,6 +22,7 @@ from conformance.emulator.faults import FAULTS, listing, resolve
 from conformance.emulator.server import make_server
 from conformance.emulator.service import DEMO_CREDENTIALS, Emulator
 from conformance.errors import UsageError
+from conformance.shown import shown
 
 KEY_ID_VARIABLE = "QINGCLOUD_ACCESS_KEY_ID"
 SECRET_VARIABLE = "QINGCLOUD_SECRET_ACCESS_KEY"
@@ -100,7 +102,12 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
             print(line, file=out)
         return 0
     emulator, notes = build(args)
-    server = make_server(emulator, args.host, args.port, log_requests=args.log_requests)
+    try:
+        server = make_server(emulator, args.host, args.port, log_requests=args.log_requests)
+    except OSError as error:  # the port is taken, the host is not this machine's, no permission
+        raise UsageError(
+            f"cannot listen on {args.host}:{args.port}: {error.strerror or error}"
+        ) from None
     stop = threading.Event()
     # Handlers first, then the URL: whoever reacts to the URL may signal at once.
     restore = _on_signals(stop.set)
@@ -111,7 +118,7 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         thread.start()
         print(f"listening on {server.url}", file=out, flush=True)
         for note in notes:
-            print(note, file=out, flush=True)
+            print(shown(note), file=out, flush=True)
         # Waiting in short slices keeps the main thread able to run signal handlers promptly.
         while not stop.wait(0.5):
             pass
@@ -136,7 +143,8 @@ def build(args: argparse.Namespace) -> tuple[Emulator, list[str]]:
     jobs = load_jobs(args.data) if args.data else default_jobs(seed)
     churn = None
     if args.churn:
-        if args.churn_every < 1 or args.churn_seconds <= 0:
+        # The range test also refuses nan, which every comparison calls false, and inf.
+        if args.churn_every < 1 or not 0 < args.churn_seconds < math.inf:
             raise UsageError("--churn-every must be 1 or more and --churn-seconds positive")
         churn = ChurnSettings(
             seed=seed, every_requests=args.churn_every, every_seconds=args.churn_seconds
@@ -201,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except ConformanceError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {shown(str(error))}", file=sys.stderr)
         return 2
 
 

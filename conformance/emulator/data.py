@@ -278,20 +278,40 @@ def new_job_id(rng: random.Random, taken: Iterable[str]) -> str:
 # --- a user's data file --------------------------------------------------------------------------
 
 
+#: The largest ``--data`` file read: some hundred thousand jobs of a kilobyte each.
+MAX_DATA = 512 * 1024 * 1024
+
+
 def load_jobs(path: str | Path) -> tuple[Job, ...]:
     """The jobs of a ``--data`` file, validated; ``DataError`` names the first bad record."""
+    from conformance.jsontext import MAX_DEPTH, nested_deeper
+
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as file:
+            raw = file.read(MAX_DATA + 1)  # a device or pipe that never ends is not a data file
     except OSError as error:
         raise DataError(f"{source}: cannot read the data file: {error.strerror}") from None
+    if len(raw) > MAX_DATA:
+        raise DataError(f"{source}: the data file holds more than {MAX_DATA // 2**20} MiB")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise DataError(f"{source}: the data file is not UTF-8 text") from None
     try:
-        document = json.loads(text)
+        # NaN and Infinity are not JSON: the emulator would serve them, and no client reads them.
+        document = json.loads(text, parse_constant=_not_json)
+    except RecursionError:
+        raise DataError(f"{source}: not JSON: it nests too deep to read") from None
     except ValueError as error:
         raise DataError(f"{source}: not JSON: {error}") from None
+    if nested_deeper(document, MAX_DEPTH):
+        raise DataError(f"{source}: nests more than {MAX_DEPTH} levels deep; a job nests 3")
     return parse_jobs(document, source)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
 
 
 def parse_jobs(document: object, source: str = "<data>") -> tuple[Job, ...]:
