@@ -12,10 +12,11 @@ what: ``signature_method`` and ``signature_version`` stay.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 REDACTED = "REDACTED"
 
@@ -40,6 +41,9 @@ _SECRET_PARTS = frozenset(
     }
 )
 _HOW_PARTS = frozenset({"method", "version"})
+# Every secret part holds one of these: text without any (a page of jobs, as a rule) has no
+# secret-named field or parameter, and is not searched for one.
+_HINTS = ("sig", "key", "secret", "token", "auth", "cookie", "session", "pass", "credential")
 # Upper-case runs (ID, X), capitalised or lower-case words, digits: the parts of any naming style.
 _PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 # name=value inside free text (an echoed query in a body, a Location or Referer header), also
@@ -66,6 +70,7 @@ class Replaced(NamedTuple):
     new: str
 
 
+@functools.lru_cache(maxsize=4096)  # the same few names, again and again
 def secret_name(name: str) -> bool:
     """Whether a parameter, header or JSON field called ``name`` holds a credential."""
     parts = [part.lower() for part in _PARTS.findall(name)]
@@ -94,9 +99,18 @@ def redact_query(text: str) -> tuple[str, list[Replaced]]:
     return ("".join(pieces), found) if found else (text, [])
 
 
+def might_name_a_secret(text: str) -> bool:
+    """False when ``text`` cannot hold a secret-named field or parameter (no hint of one, even
+    percent-decoded); True means: search it."""
+    lowered = text.lower()
+    if any(hint in lowered for hint in _HINTS):
+        return True
+    return "%" in text and any(hint in unquote(lowered) for hint in _HINTS)
+
+
 def redact_assignments(text: str) -> tuple[str, list[Replaced]]:
     """Free text with the value of every ``secret=value`` in it replaced (an echoed query)."""
-    if "=" not in text and "%" not in text:
+    if ("=" not in text and "%" not in text) or not might_name_a_secret(text):
         return text, []
     found: list[Replaced] = []
     pieces: list[str] = []
@@ -118,6 +132,8 @@ def redact_assignments(text: str) -> tuple[str, list[Replaced]]:
 
 def redact_json_fields(text: str) -> tuple[str, list[Replaced]]:
     """JSON text with the value of every field whose name holds a credential replaced."""
+    if '"' not in text or not might_name_a_secret(text):
+        return text, []
     found: list[Replaced] = []
 
     def replace(match: re.Match[str]) -> str:
@@ -128,7 +144,7 @@ def redact_json_fields(text: str) -> tuple[str, list[Replaced]]:
         found.append(Replaced(name, shown, REDACTED))
         return f'"{name}"{colon}"{REDACTED}"'
 
-    clean = _JSON_FIELD.sub(replace, text) if '"' in text else text
+    clean = _JSON_FIELD.sub(replace, text)
     return (clean, found) if found else (text, [])
 
 
@@ -138,9 +154,14 @@ def redact_text(text: str) -> tuple[str, list[Replaced]]:
     text, found = redact_json_fields(text)
     text, more = redact_assignments(text)
     found += more
-    ids = [
-        Replaced("access key id", match.group(), REDACTED) for match in ACCESS_KEY_ID.finditer(text)
-    ]
+    ids = (
+        [
+            Replaced("access key id", match.group(), REDACTED)
+            for match in ACCESS_KEY_ID.finditer(text)
+        ]
+        if "QY" in text
+        else []
+    )
     if ids:
         text = ACCESS_KEY_ID.sub(REDACTED, text)
     return text, found + ids

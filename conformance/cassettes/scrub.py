@@ -53,10 +53,11 @@ __all__ = [
 
 # Shorter values are replaced by rewriting the file: replacing them as text could hit other text.
 _MIN_TEXT_REPLACEMENT = 8
-# A base64 run as a server may echo it: raw, percent-encoded (in either case, once or twice, as a
-# query inside a redirect's next=… is), or with JSON's "\/". Signatures are 28 (HmacSHA1) or 44
-# (HmacSHA256) characters; shorter runs are never one.
-_BASE64_RUN = re.compile(r"(?:[A-Za-z0-9+/]|%(?:25)*2[BbFf]|\\/){27,}(?:=|%(?:25)*3[Dd])?")
+# Where a signature may sit: a run of base64 characters, percent escapes and JSON's "\/" (one
+# character class, so the search stays fast on a large body). Decoded, a signature in it is 27 or 43
+# base64 characters and an "=" (HmacSHA1, HmacSHA256), not glued to more of them.
+_RUN = re.compile(r"[A-Za-z0-9+/%=\\]{28,}")
+_SIGNATURE_SHAPE = re.compile(r"(?<![A-Za-z0-9+/])(?:[A-Za-z0-9+/]{43}|[A-Za-z0-9+/]{27})=")
 # A whole body that is base64 (vcrpy's YAML keeps a binary body so; other tools do in JSON).
 _BASE64_BODY = re.compile(
     r"\s*(?:[A-Za-z0-9+/]{4}\s*){4,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\s*"
@@ -123,21 +124,36 @@ class _Known:
             if form in text:
                 found.append(Scrubbed(where, "known secret", form, REDACTED))
                 text = text.replace(form, REDACTED)
-        if self.signatures:
+        if not self.signatures:
+            return text, found
+        pieces: list[str] = []
+        done = 0
+        for run in _RUN.finditer(text):
+            hits = self._signatures_in(run.group())
+            if not hits:
+                continue
+            clean = run.group()
+            for hit in hits:
+                found.append(Scrubbed(where, "signature sent", hit, REDACTED))
+                for form in sorted(_forms(hit), key=len, reverse=True):
+                    clean = clean.replace(form, REDACTED)
+            if self._signatures_in(clean):
+                clean = REDACTED  # in a form _forms does not know: the whole run goes
+            pieces += [text[done : run.start()], clean]
+            done = run.end()
+        return "".join([*pieces, text[done:]]), found
 
-            def replace(match: re.Match[str]) -> str:
-                run = match.group()
-                if _unquoted(run.replace("\\/", "/")) not in self.signatures:
-                    return run
-                found.append(Scrubbed(where, "signature sent", run, REDACTED))
-                return REDACTED
-
-            text = _BASE64_RUN.sub(replace, text)
-        return text, found
+    def _signatures_in(self, run: str) -> set[str]:
+        decoded = _unquoted(run.replace("\\/", "/"))
+        return {
+            match.group()
+            for match in _SIGNATURE_SHAPE.finditer(decoded)
+            if match.group() in self.signatures
+        }
 
 
 def _unquoted(text: str) -> str:
-    for _ in range(3):  # percent-encoded at most twice, as _BASE64_RUN reads it
+    for _ in range(3):  # a query inside a redirect's next=… is percent-encoded twice
         if "%" not in text:
             break
         text = unquote(text)
@@ -145,15 +161,23 @@ def _unquoted(text: str) -> str:
 
 
 def _forms(value: str) -> set[str]:
-    """``value`` as written, percent-encoded (either hex case, ``+`` for a space), JSON-escaped."""
-    encoded = quote(value, safe="")
+    """``value`` as written, percent-encoded once or twice (either hex case, ``+`` for a space),
+    and JSON-escaped."""
+    once = quote(value, safe="")
+    twice = quote(once, safe="")
     return {
         value,
-        encoded,
-        re.sub("%[0-9A-F]{2}", lambda match: match.group().lower(), encoded),
+        once,
+        _lower_hex(once),
+        twice,
+        _lower_hex(twice),
         quote_plus(value, safe=""),
         value.replace("/", "\\/"),
     }
+
+
+def _lower_hex(encoded: str) -> str:
+    return re.sub("%[0-9A-F]{2}", lambda match: match.group().lower(), encoded)
 
 
 def scrub_interaction(
@@ -201,6 +225,8 @@ def _scrub_text(text: str, where: str, known: _Known) -> tuple[str, list[Scrubbe
     found += [Scrubbed(where, f"parameter {item.name}", item.old, item.new) for item in replaced]
     text, echoed = known.scrub(text, where)
     found += echoed
+    if "QY" not in text:  # a quick no: the search below costs some 15 times more on a page of jobs
+        return text, found
     found += [
         Scrubbed(where, "access key id", match.group(), REDACTED)
         for match in ACCESS_KEY_ID.finditer(text)
