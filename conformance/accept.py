@@ -34,7 +34,7 @@ def load_accepted(path: Path) -> dict[str, str]:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None)
-        why = f": {problem}" if isinstance(problem, str) and "alias" in problem else ""
+        why = f": {problem}" if isinstance(problem, str) else ""
         raise InputError(f"{path} is not YAML or JSON{where}{why}") from None
     if isinstance(document, dict):
         document = [{"rule": rule_id, "reason": reason} for rule_id, reason in document.items()]

@@ -225,3 +225,35 @@ def test_the_real_process_reports_a_missing_file_without_a_traceback(tmp_path: P
     assert finished.returncode == 2
     assert finished.stdout == ""
     assert "nowhere.json" in _one_line(finished.stderr)
+
+
+def test_a_member_named_twice_in_the_file_is_a_violation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The file's bytes are judged, not a parsed copy, which would have kept one of the two.
+    path = tmp_path / "twice.json"
+    path.write_text(
+        example_response_text().replace('"ret_code":0', '"ret_code":0,\n"ret_code":0'),
+        encoding="utf-8",
+    )
+
+    assert main(["validate", str(path)]) == 1
+
+    out, _ = capsys.readouterr()
+    assert "DCJ-RESP-007 [violation] 'ret_code' is named 2 times in one object" in out
+    assert "  where:      /ret_code\n" in out
+
+
+def test_a_file_nested_past_any_reader_exits_2_and_one_nested_past_ours_is_a_deviation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unreadable, deep = tmp_path / "unreadable.json", tmp_path / "deep.json"
+    unreadable.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    deep.write_text('{"ret_code":0,"job_set":' + "[" * 999 + "]" * 999 + "}", encoding="utf-8")
+
+    assert main(["validate", str(unreadable)]) == 2
+    assert "nests arrays and objects too deep to read" in _one_line(capsys.readouterr().err)
+    assert main(["validate", str(deep)]) == 1
+    assert "DCJ-RESP-001 [violation] the body nests arrays and objects more than 254 levels" in (
+        capsys.readouterr().out
+    )
