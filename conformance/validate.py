@@ -249,7 +249,8 @@ def _plainly_consistent(item: Mapping[str, Any], directive: Any, zone: str | Non
     clusters, directed = item["resources"]["clusters"], directive["clusters"]
     if clusters != directed and sorted(clusters) != sorted(directed):
         return False
-    if not all(cluster in listed for cluster in clusters):
+    # Nearly always the very same list: one comparison instead of a lookup per cluster.
+    if clusters != listed and not set(clusters).issubset(listed):
         return False
     return zone is None or directive["zone"] == zone
 
@@ -264,6 +265,8 @@ def _undocumented_fields(
     total = 0
     for index, item in items:
         total += 1
+        if item.keys() <= documented:  # the common case, decided without building a set
+            continue
         for name in item.keys() - documented:
             first_seen.setdefault(name, index)
             count[name] += 1
@@ -433,6 +436,12 @@ def _filters(
     items: list[tuple[int, dict[str, Any]]], request: Mapping[str, Any], profile: Profile
 ) -> Iterator[Deviation]:
     statuses, job_ids = _strings(request.get("status")), _strings(request.get("jobs"))
+    if not statuses and not job_ids:
+        # Unfiltered, only a repeated job can be wrong: one set says whether any is.
+        listed = [item.get("job_id") for _, item in items]
+        named = [job_id for job_id in listed if isinstance(job_id, str)]
+        if len(set(named)) == len(named):
+            return
     seen: dict[Any, int] = {}
     for index, item in items:
         status, job_id = item.get("status"), item.get("job_id")

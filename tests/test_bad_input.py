@@ -435,6 +435,34 @@ def test_a_header_value_that_is_a_number_is_read_as_its_digits(
     assert _run_in_process(["cassettes", "check", str(path)], capsys)[0] == 0
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param('{"ret_code":0,"job_set":' + deep(1000) + "}", id="nested-1000-deep"),
+        pytest.param('{"ret_code":0,"job_set":' + deep(300) + "}", id="nested-300-deep"),
+        pytest.param(EXAMPLE_BODY.replace('"total_count":1', '"total_count":NaN'), id="nan"),
+        pytest.param(
+            EXAMPLE_BODY.replace('"total_count":1', '"total_count":' + "9" * 5000), id="huge"
+        ),
+        pytest.param(EXAMPLE_BODY.replace('"total_count":1', '"total_count":1e999'), id="inf"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\xff", id="binary"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_a_hostile_recorded_body_is_judged_never_a_crash(
+    body: str | bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "hostile.yaml"  # YAML: a body that is not UTF-8 is stored as binary
+    cassette_format.write(
+        path, cassette_format.document([interaction(**{"response.body": {"string": body}})])
+    )
+
+    status, out, err = _run_in_process(["cassettes", "check", str(path)], capsys)
+
+    assert (status, err) == (1, "")
+    assert "Traceback" not in out
+
+
 def test_a_member_named_twice_is_judged_offline_too(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
