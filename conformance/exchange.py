@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl
 from conformance.jsontext import MAX_DEPTH, loads, nested_deeper
 from conformance.redact import (
     REDACTED,
+    RedactedPairs,
     redact_body,
     redact_headers,
     redact_query,
@@ -54,9 +55,12 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
 
     def pairs(self) -> list[tuple[str, str]]:
-        """The decoded parameters: the query string for GET, the form body for POST, in order."""
+        """The decoded parameters: the query string for GET, the form body for POST, in order.
+
+        A list whose repr hides the credentials (``RedactedPairs``), as the request's own does.
+        """
         raw = self.body.decode("utf-8", "replace") if self.method == "POST" else self.query
-        return parse_qsl(raw, keep_blank_values=True)
+        return RedactedPairs(parse_qsl(raw, keep_blank_values=True))
 
     def __repr__(self) -> str:
         query = redact_text(redact_query(self.query)[0])[0]

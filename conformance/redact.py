@@ -69,6 +69,20 @@ class Replaced(NamedTuple):
     old: str
     new: str
 
+    def __repr__(self) -> str:
+        return f"Replaced({self.name!r}, {REDACTED!r}, {self.new!r})"  # never the old value
+
+
+class RedactedPairs(list[tuple[str, str]]):
+    """Name/value pairs of a request: a list whose repr shows ``REDACTED`` for every secret-named
+    value. ``signing.sign`` and ``Request.pairs`` return one, so a traceback that prints the locals
+    of the frames holding signed pairs (``pytest -l``) shows no key id and no signature."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr([(name, REDACTED if secret_name(name) else value) for name, value in self])
+
 
 @functools.lru_cache(maxsize=4096)  # the same few names, again and again
 def secret_name(name: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from conformance import wire
 from conformance.errors import UsageError
-from conformance.redact import REDACTED, secret_name
+from conformance.redact import RedactedPairs
 
 SIGNATURE_METHODS: tuple[str, ...] = ("HmacSHA256", "HmacSHA1")
 
@@ -123,17 +123,6 @@ def reveal(secret: str | Secret) -> str:
     return secret.reveal() if isinstance(secret, Secret) else secret
 
 
-class SignedPairs(list[tuple[str, str]]):
-    """Name/value pairs that carry an access key id and a signature: a list whose repr shows
-    ``REDACTED`` for them. ``sign`` returns one, so a traceback that prints the locals of the
-    frames that hold signed pairs (``pytest -l``, in the client, in a user's test) shows neither."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return repr([(name, REDACTED if secret_name(name) else value) for name, value in self])
-
-
 def format_time(moment: datetime) -> str:
     """``YYYY-MM-DDThh:mm:ssZ`` in UTC; a naive datetime is taken to be UTC already."""
     if moment.tzinfo is not None:
@@ -183,7 +172,7 @@ def signature(
 
     ``secret_access_key`` is a ``Secret`` (or plain text, for a caller that has it so).
     """
-    pairs = SignedPairs(pairs)
+    pairs = RedactedPairs(pairs)
     method = _method_of(pairs)
     if method not in _DIGESTS:
         raise UsageError(
@@ -214,8 +203,9 @@ def sign(
     """
     if method not in _DIGESTS:
         raise UsageError(f"unknown method {method!r}; use one of: {', '.join(SIGNATURE_METHODS)}")
-    # Every local that holds the key id is SignedPairs, so a traceback's locals never show it.
-    pairs = SignedPairs(
+    # Every local that holds the key id is RedactedPairs, so a traceback's locals never show it
+    # (pytest -l, in this frame, the client's or a user's test).
+    pairs = RedactedPairs(
         pair
         for pair in (wire.encode(params) if isinstance(params, Mapping) else params)
         if pair[0] != "signature"
@@ -241,7 +231,7 @@ def verify(
     pairs: Iterable[tuple[str, str]], secret_access_key: str | Secret, *, verb: str, path: str
 ) -> bool:
     """Whether decoded pairs carry exactly one signature, and it is right; never raises."""
-    pairs = SignedPairs(pairs)
+    pairs = RedactedPairs(pairs)
     given = [value for name, value in pairs if name == "signature"]
     if len(given) != 1 or _method_of(pairs) not in _DIGESTS:
         return False

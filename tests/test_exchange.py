@@ -127,3 +127,18 @@ def test_an_exchanges_repr_hides_echoes_in_the_response_and_secrets_in_params() 
     assert "'Content-Type', 'application/json'" in shown
     assert "'Set-Cookie', 'REDACTED'" in shown
     assert "'app': 'a'" in shown
+
+
+def test_a_requests_pairs_are_a_list_whose_repr_hides_the_credentials() -> None:
+    pairs = Request(query=QUERY).pairs()
+
+    assert pairs == [
+        ("action", "DescribeClusterJobs"),
+        ("access_key_id", KEY_ID),
+        ("signature_method", "HmacSHA256"),
+        ("signature_version", "1"),
+        ("time_stamp", "2013-08-27T14:30:10Z"),
+        ("signature", SIGNATURE),
+    ]
+    _no_credential_in(repr(pairs))
+    assert "('signature_method', 'HmacSHA256')" in repr(pairs)

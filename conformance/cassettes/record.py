@@ -96,9 +96,10 @@ class Recorder:
         now = self.clock()
         request = exchange.request
         pairs = request.pairs()
-        sent = [value for name, value in pairs if name.lower() == "signature" and value]
+        # Held as Secrets: a traceback's locals show none (the pairs redact themselves).
+        sent = [signing.Secret(value) for name, value in pairs if name.lower() == "signature"]
         with self._lock:
-            self._signatures.update(sent)
+            self._signatures.update(signature.reveal() for signature in sent if signature)
         verdict = authentication(
             pairs,
             self.target.credentials,

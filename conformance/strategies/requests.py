@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from conformance import codes, signing, wire
+from conformance.redact import RedactedPairs
 from conformance.signing import Credentials
 from conformance.strategies.responses import STATUSES, cluster_ids, job_ids
 
@@ -415,13 +416,13 @@ class AuthMutation:
         plain = [pair for pair in pairs if pair[0] not in _AUTH_PARAMS]
         stamp = now - STALE_BY if self.name == "stale-time-stamp" else now
         signed = signing.sign(plain, self.signed_with(credentials), verb=verb, path=path, now=stamp)
-        # SignedPairs, as sign returns: a traceback's locals show no key id or signature.
+        # RedactedPairs, as sign returns: a traceback's locals show no key id or signature.
         if self.name == "wrong-signature":
-            return signing.SignedPairs([*signed[:-1], ("signature", _inverted(signed[-1][1]))])
+            return RedactedPairs([*signed[:-1], ("signature", _inverted(signed[-1][1]))])
         if self.name == "changed-after-signing":
-            return signing.SignedPairs(_changed(signed, now))
+            return RedactedPairs(_changed(signed, now))
         if self.name == "missing-signature":
-            return signing.SignedPairs(signed[:-1])
+            return RedactedPairs(signed[:-1])
         return signed  # stale-time-stamp and unknown-key: correctly signed, but not acceptable
 
 
