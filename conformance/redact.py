@@ -84,6 +84,24 @@ class RedactedPairs(list[tuple[str, str]]):
         return repr([(name, REDACTED if secret_name(name) else value) for name, value in self])
 
 
+class RedactedText(str):
+    """A signed request's wire text (the path and query, a form body) as it travels: a ``str`` to
+    every caller, whose repr shows its secret-named values as ``REDACTED``, so the locals of a frame
+    that sends it (``pytest -l``) show no signature."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(redact_query(str(self))[0])
+
+
+class RedactedBytes(bytes):
+    """The same for a form body in bytes."""
+
+    def __repr__(self) -> str:
+        return repr(redact_query(self.decode("utf-8", "replace"))[0].encode())
+
+
 @functools.lru_cache(maxsize=4096)  # the same few names, again and again
 def secret_name(name: str) -> bool:
     """Whether a parameter, header or JSON field called ``name`` holds a credential."""

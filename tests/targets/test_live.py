@@ -7,10 +7,13 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
+from conformance import signing
 from conformance.client import Client
 from conformance.emulator import DEMO_CREDENTIALS
 from conformance.errors import TargetError, UsageError
@@ -474,6 +477,8 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
         Request("GET", "/iaas/", "%61ction=DeleteVolumes"),
         Request("GET", "/iaas/", "Action=DeleteVolumes&action=DescribeClusterJobs"),
         Request("GET", "/iaas/", "action=DescribeClusterJobs;action=DeleteVolumes"),
+        Request("GET", "/iaas/", "action=DescribeClusterJobs&action=DescribeClusterJobs"),
+        Request("GET", "/iaas/", "Action=DescribeClusterJobs"),
         Request("POST", "/iaas/", "", b"action=RunInstances&zone=pek3a", FORM),
         Request("POST", "/iaas/", "action=DescribeClusterJobs", b"action=RunInstances", FORM),
         Request("DELETE", "/iaas/", "action=DescribeClusterJobs"),
@@ -500,6 +505,25 @@ def test_it_sends_describe_cluster_jobs_sent_as_the_guard_reads_it(scripted: Scr
 
 
 # --- secrets and options --------------------------------------------------------------------------
+
+
+def test_no_frame_of_a_failed_send_shows_the_signature_in_its_locals(closed_port: int) -> None:
+    # What pytest -l prints when a user's own client (no stopper) meets an endpoint that is down.
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    full = {"action": "DescribeClusterJobs", "zone": "pek3a", "app": "app-1"}
+    signed = signing.sign(full, DEMO_CREDENTIALS, verb="POST", path="/iaas/", now=now)
+    signature = dict(signed)["signature"]
+    url = f"http://127.0.0.1:{closed_port}/iaas/"
+    with live(url, retries=1) as target, pytest.raises(TargetError) as raised:
+        Client(target, clock=lambda: now).call({"app": "app-1"}, verb="POST")
+    shown = []
+    trace = raised.value.__traceback__.tb_next  # past this test's own frame, which holds it
+    while trace is not None:
+        shown += [repr(value) for value in trace.tb_frame.f_locals.values()]
+        trace = trace.tb_next
+    assert len(shown) > 5
+    for form in (signature, quote(signature, safe="")):
+        assert not [text for text in shown if form in text]
 
 
 def test_the_key_pair_never_appears_in_repr_or_errors(closed_port: int, scripted: Scripted) -> None:
