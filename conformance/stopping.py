@@ -23,6 +23,7 @@ from conformance import codes
 from conformance.errors import RunStopped, TargetError
 from conformance.exchange import NOT_JSON, Exchange, Response
 from conformance.jsontext import is_int
+from conformance.shown import shown
 
 IN_A_ROW = 3
 
@@ -32,7 +33,7 @@ def unusable(response: Response) -> str | None:
     document = response.document
     if document is NOT_JSON:
         kind = (response.header("Content-Type") or "no content type").split(";")[0].strip()
-        return f"not JSON (HTTP {response.status}, {kind[:40]})"
+        return f"not JSON (HTTP {response.status}, {shown(kind, 40)})"
     if not isinstance(document, dict):
         return f"JSON but not an object (HTTP {response.status})"
     if response.status >= 500:

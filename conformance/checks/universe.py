@@ -20,6 +20,7 @@ from conformance.errors import TargetError
 from conformance.exchange import Exchange
 from conformance.jsontext import is_int
 from conformance.rules import rule
+from conformance.shown import shown
 from conformance.stopping import unusable
 
 PAGE = 100
@@ -114,9 +115,9 @@ def _listing(exchange: Exchange, app: str, client: Client) -> dict[str, Any]:
         if ret_code in {codes.AUTH_FAILURE, codes.REQUEST_HAS_EXPIRED}
         else ""
     )
-    message = str(document.get("message"))[:120]  # quoted with repr: no control character shows
+    message = shown(str(document.get("message")), 120)
     raise _stop(
-        client, f"{where} refused to list the jobs of {app}: ret_code {ret_code}, {message!r}{hint}"
+        client, f"{where} refused to list the jobs of {app}: ret_code {ret_code}, '{message}'{hint}"
     )
 
 
