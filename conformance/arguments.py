@@ -27,13 +27,18 @@ def _given(text: str) -> str:
 
 
 def _whole_number(text: str, maximum: int) -> int:
-    wanted = f"a whole number from 1 to {maximum:,}"
     try:
         value = int(text)
     except ValueError:  # also "1e309", and digits past Python's 4300
-        raise argparse.ArgumentTypeError(f"expected {wanted}, got {_given(text)}") from None
-    if not 1 <= value <= maximum:
-        raise argparse.ArgumentTypeError(f"expected {wanted}, got {_given(text)}")
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of 1 or more, got {_given(text)}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {value}")
+    if value > maximum:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of at most {maximum:,}, got {_given(text)}"
+        )
     return value
 
 
