@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.checks.findings import Finding
-from conformance.errors import InputError
 from conformance.exchange import NOT_JSON, Exchange
+from conformance.paths import write_atomically
 from conformance.replay import reproduce, unsigned_query
 from conformance.rules import rule
 from conformance.shown import shown
@@ -190,17 +190,10 @@ class Report:
         }
 
     def write(self, path: Path) -> None:
-        """Write the report as JSON; an InputError names the path when it cannot be written."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(
-                json.dumps(self.to_json(), ensure_ascii=False, indent=2, default=str) + "\n",
-                encoding="utf-8",
-            )
-        except OSError as error:
-            raise InputError(
-                f"cannot write the report to {path}: {error.strerror or error}"
-            ) from None
+        """Write the report as JSON, atomically (a failed write leaves the last report whole); an
+        InputError names the path when it cannot be written."""
+        text = json.dumps(self.to_json(), ensure_ascii=False, indent=2, default=str) + "\n"
+        write_atomically(path, text.encode("utf-8"))
 
 
 def summary_lines(report: Report, *, accepted: Iterable[str] = ()) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from conformance import paths
 from conformance.cassettes import format as cassette_format
 from conformance.cli import main
 from conformance.documented import example_response_text
@@ -375,7 +376,7 @@ def test_a_scrub_on_a_full_disk_is_one_line_and_leaves_the_cassette_as_it_was(
     def full_disk(*_: object, **__: object) -> tuple[int, str]:
         return os.open("/dev/full", os.O_WRONLY), str(tmp_path / ".leaky.json.tmp")
 
-    monkeypatch.setattr(cassette_format.tempfile, "mkstemp", full_disk)
+    monkeypatch.setattr(paths.tempfile, "mkstemp", full_disk)
     status, _, err = _run_in_process(["cassettes", "scrub", str(path)], capsys)
 
     assert status == 2

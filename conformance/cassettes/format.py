@@ -16,10 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import re
-import stat
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +27,9 @@ import yaml
 
 from conformance.cassettes.interaction import host_of
 from conformance.documents import load_yaml
-from conformance.errors import CassetteError
+from conformance.errors import CassetteError, InputError
 from conformance.jsontext import is_int, nested_deeper
+from conformance.paths import write_atomically
 from conformance.shown import shown
 
 try:  # libyaml: ~10x faster than the pure-Python loader on a large cassette
@@ -432,43 +430,12 @@ def write(path: str | Path, data: Mapping[str, Any]) -> None:
 
 
 def replace_bytes(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to a temporary file beside ``path`` and move it into place.
-
-    A file that is there keeps its permission bits (a 0640 cassette stays 0640); a new one gets
-    the umask's. A symbolic link stays a link: the file it names is replaced, never the link by a
-    copy (which would silently fork a cassette shared through links, and leave the secrets in the
-    file it named).
-    """
+    """Write ``payload`` to ``path`` atomically (``paths.write_atomically``); a ``CassetteError``
+    names the path when it cannot be written."""
     try:
-        target = Path(os.path.realpath(path)) if path.is_symlink() else path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        mode = _mode_of(target)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(payload)
-            # mkstemp makes the file private (0600); a cassette is meant to be committed and shared.
-            os.chmod(temporary, mode)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise CassetteError(f"cannot write {path}: {error.strerror or error}") from None
-
-
-def _mode_of(path: Path) -> int:
-    """The permission bits ``path`` has, or a new file's (0666 less the umask) when it is not there."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
+        write_atomically(path, payload)
+    except InputError as error:
+        raise CassetteError(str(error)) from None
 
 
 def _first_line(error: BaseException) -> str:
