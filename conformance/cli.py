@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from conformance import __version__
-from conformance.arguments import app_id, non_negative_float, positive_int, worker_count, zone_id
+from conformance.arguments import (
+    app_id,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    worker_count,
+    zone_id,
+)
 from conformance.deviation import Profile, Severity, render
 from conformance.errors import ConformanceError, InputError, UsageError
 from conformance.shown import shown
@@ -123,6 +130,18 @@ def _add_run(commands: Any) -> None:
         metavar="PER_SECOND",
         help="request cap for a live endpoint (10; 0 = none)",
     )
+    run.add_argument(
+        "--timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="seconds a live endpoint has for a whole answer, per attempt (10)",
+    )
+    run.add_argument(
+        "--max-time",
+        type=positive_float,
+        metavar="SECONDS",
+        help="stop the run after this long; rules not reached are reported as not checked",
+    )
     run.add_argument("--report", metavar="PATH", help="write the JSON report here")
     run.add_argument(
         "--record",
@@ -158,6 +177,8 @@ def _run(args: argparse.Namespace) -> int:
         "--conformance-max-pages": args.max_pages,
         "--conformance-seed": args.seed,
         "--conformance-rate": args.rate,
+        "--conformance-timeout": args.timeout,
+        "--conformance-max-time": args.max_time,
         "--conformance-report": args.report,
         "--conformance-record": args.record,
         "--conformance-accept": args.accept,

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.arguments import non_negative_float, positive_float, positive_int
+from conformance.arguments import (
+    app_id,
+    non_negative_float,
+    positive_float,
+    positive_int,
+    zone_id,
+)
 
 if TYPE_CHECKING:
     from conformance.cassettes.judge import Verdict
@@ -51,11 +57,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--conformance-app",
         default=DEFAULT_APP,
+        type=app_id,
         metavar="APP",
         help=f"the app whose jobs are listed (default {DEFAULT_APP})",
     )
     group.addoption(
-        "--conformance-zone", default="pek3a", metavar="ZONE", help="the zone (default pek3a)"
+        "--conformance-zone",
+        default="pek3a",
+        type=zone_id,
+        metavar="ZONE",
+        help="the zone (default pek3a)",
     )
     group.addoption(
         "--conformance-profile",
@@ -88,9 +99,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--conformance-timeout",
         default=10.0,
-        type=non_negative_float,
+        type=positive_float,
         metavar="SECONDS",
-        help="seconds to wait for a live endpoint's answer (default 10)",
+        help="seconds a live endpoint has for a whole answer, per attempt (default 10; with its "
+        "retries a request takes at most 3 times this)",
     )
     group.addoption(
         "--conformance-max-time",
