@@ -86,7 +86,9 @@ def judged_learning(universe: Universe, profile: Profile) -> list[Finding]:
 
 @dataclass(frozen=True)
 class Probe:
-    """A scenario: ``cases`` draws inputs from the run, ``run`` sends them and returns findings.
+    """A scenario: ``cases`` draws inputs from the run, ``run`` sends them and returns findings, or
+    ``NOT_JUDGED`` when the answers gave it nothing to compare (no listing it could read): a probe
+    that judged no case leaves its rules not exercised, never passed.
 
     ``examples`` are the boundary cases tried first on every run, whatever the example budget:
     random search should find the rest, not the cases the page names.
@@ -95,16 +97,20 @@ class Probe:
     name: str
     rules: frozenset[str]
     cases: Callable[[Run], st.SearchStrategy[Any]]
-    run: Callable[[Run, Any], list[Finding]]
+    run: Callable[[Run, Any], list[Finding] | None]
     examples: Callable[[Run], list[Any]] = lambda run: []
 
 
-def confirmed(once: Callable[[], list[Finding]]) -> list[Finding]:
+#: What a probe's ``run`` returns for a case it could not judge.
+NOT_JUDGED = None
+
+
+def confirmed(once: Callable[[], list[Finding] | None]) -> list[Finding] | None:
     """Findings of ``once`` whose violations show again when it is run a second time."""
     first = once()
-    if not any(f.deviation.severity is Severity.VIOLATION for f in first):
+    if first is NOT_JUDGED or not any(f.deviation.severity is Severity.VIOLATION for f in first):
         return first
-    again = once()
+    again = once() or []
     seen_again = {f.rule for f in again}
     return [f for f in again if f.rule in {f.rule for f in first} & seen_again]
 
@@ -119,7 +125,7 @@ def _valid_cases(run: Run) -> st.SearchStrategy[tuple[dict[str, Any], str]]:
     )
 
 
-def _valid_run(run: Run, case: tuple[dict[str, Any], str]) -> list[Finding]:
+def _valid_run(run: Run, case: tuple[dict[str, Any], str]) -> list[Finding] | None:
     params, verb = case
 
     def once() -> list[Finding]:
@@ -275,11 +281,11 @@ def _filter_cases(run: Run) -> st.SearchStrategy[Filter]:
     )
 
 
-def _filter_run(run: Run, case: Filter) -> list[Finding]:
+def _filter_run(run: Run, case: Filter) -> list[Finding] | None:
     return confirmed(lambda: _filter_once(run, case))
 
 
-def _filter_once(run: Run, case: Filter) -> list[Finding]:
+def _filter_once(run: Run, case: Filter) -> list[Finding] | None:
     pages: list[Exchange] = []
 
     def walk() -> Iterable[Exchange]:
@@ -296,13 +302,13 @@ def _filter_once(run: Run, case: Filter) -> list[Finding]:
     bracket, _ = bracketed(run.client, run.app, max_pages=run.max_pages, check=walk)
     documents = [body(page) for page in pages]
     if not pages or not all(is_listing(document) for document in documents):
-        return []  # an error or a malformed page: the response probes report those
+        return NOT_JUDGED  # an error or a malformed page: the response probes report those
     returned = [
         job["job_id"] for document in documents for job in document["job_set"] if has_job_id(job)
     ]
     last = pages[-1]
     if not (bracket.complete or case.job_ids is not None):
-        return findings([], last)  # a status filter needs every job of the listing to compare with
+        return NOT_JUDGED  # a status filter needs every job of the listing to compare with
     out = filtered_listing_deviations(
         bracket,
         must=bracket.must_match(case.matches),
@@ -347,11 +353,11 @@ def _paging_cases(run: Run) -> st.SearchStrategy[int]:
     )
 
 
-def _paging_run(run: Run, limit: int) -> list[Finding]:
+def _paging_run(run: Run, limit: int) -> list[Finding] | None:
     return confirmed(lambda: _paging_once(run, limit))
 
 
-def _paging_once(run: Run, limit: int) -> list[Finding]:
+def _paging_once(run: Run, limit: int) -> list[Finding] | None:
     pages: list[Exchange] = []
 
     def walk() -> Iterable[Exchange]:
@@ -370,7 +376,7 @@ def _paging_once(run: Run, limit: int) -> list[Finding]:
     bracket, _ = bracketed(run.client, run.app, max_pages=run.max_pages, check=walk)
     documents = [body(page) for page in pages]
     if not pages or not all(is_listing(document) for document in documents):
-        return []
+        return NOT_JUDGED
     returned = [
         job["job_id"] for document in documents for job in document["job_set"] if has_job_id(job)
     ]
@@ -445,7 +451,7 @@ def _invalid_cases(run: Run) -> st.SearchStrategy[InvalidRequest]:
     return invalid_requests(app=run.app, zone=run.client.zone, job_ids=run.universe.job_ids)
 
 
-def _invalid_run(run: Run, case: InvalidRequest) -> list[Finding]:
+def _invalid_run(run: Run, case: InvalidRequest) -> list[Finding] | None:
     return confirmed(
         lambda: _rejection(
             run, run.client.send_pairs(case.pairs), case.rule, case.expected_code, case.reason
@@ -552,7 +558,7 @@ def _odd_cases(run: Run) -> st.SearchStrategy[OddRequest]:
     return odd_requests(app=run.app, zone=run.client.zone)
 
 
-def _odd_run(run: Run, case: OddRequest) -> list[Finding]:
+def _odd_run(run: Run, case: OddRequest) -> list[Finding] | None:
     return confirmed(lambda: check_exchange(run.client.send_pairs(case.pairs), run.profile))
 
 
@@ -585,11 +591,11 @@ def _auth_cases(run: Run) -> st.SearchStrategy[tuple[AuthMutation, dict[str, Any
     )
 
 
-def _auth_run(run: Run, case: tuple[AuthMutation, dict[str, Any]]) -> list[Finding]:
+def _auth_run(run: Run, case: tuple[AuthMutation, dict[str, Any]]) -> list[Finding] | None:
     mutation, params = case
     credentials = run.client.target.credentials
     if credentials is None:
-        return []  # the target signs nothing, so it checks nothing: see the plugin's skip
+        return NOT_JUDGED  # the target signs nothing, so it checks nothing (checks/exercise.py)
     full = {"action": ACTION, "zone": run.client.zone, **params}
     pairs = mutation.apply(
         wire.encode(full),

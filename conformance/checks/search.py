@@ -53,9 +53,13 @@ class Survey:
 
     broken: dict[str, tuple[Any, list[Finding]]] = field(default_factory=dict)  # first case, why
     notes: dict[str, list[Finding]] = field(default_factory=dict)
+    judged: int = 0  # cases that gave the probe something to compare
 
-    def record(self, probe: Probe, case: Any, found: list[Finding]) -> None:
-        """Keep what ``found`` shows about the probe's rules."""
+    def record(self, probe: Probe, case: Any, found: list[Finding] | None) -> None:
+        """Keep what ``found`` shows about the probe's rules (None: the case was not judged)."""
+        if found is None:
+            return
+        self.judged += 1
         for rule_id in {f.rule for f in found} & probe.rules:
             if rule_id not in self.broken:
                 bad = violations(found, rule_id)
@@ -70,12 +74,15 @@ def search_rule(rule_id: str, run: Run, options: SearchSettings) -> list[Finding
     not judge it (it stopped first, or the target lacks the data that could break the rule); return
     its other findings when it held."""
     notes: list[Finding] = []
+    unjudged: list[str] = []
     try:
         for probe in probes_for(rule_id):
             seen = survey(probe, run, options)
             if rule_id in seen.broken:
                 _search_probe(rule_id, probe, run, options, seen.broken[rule_id])
             notes.extend(seen.notes.get(rule_id, ())[: KEPT_NOTES - len(notes)])
+            if not seen.judged:
+                unjudged.append(probe.name)
         _recheck_learning(rule_id, run)
     except RunStopped as stopped:
         # What was confirmed before the stop is still reported; nothing else passes.
@@ -84,6 +91,9 @@ def search_rule(rule_id: str, run: Run, options: SearchSettings) -> list[Finding
             raise DeviationFound(rule_id, seen_broken, unshrunk=True) from None
         raise NotJudged(str(stopped), stopped=True) from None
     why = unexercised(rule_id, run)
+    if why is None and unjudged:
+        probes = " and ".join(unjudged) + (" probes" if len(unjudged) > 1 else " probe")
+        why = f"no case of the {probes} got an answer it could compare (a listing it could read)"
     if why is not None:
         raise NotJudged(why, stopped=False)
     return notes
@@ -137,13 +147,13 @@ def _search_probe(
 ) -> None:
     case, found = first
     run.checks += 1
-    if not violations(probe.run(run, case), rule_id):
+    if not violations(probe.run(run, case) or [], rule_id):
         # Broken once (and confirmed then), fine now: on a live system that is the data changing.
         # Report what was seen, marked as intermittent, rather than hide it.
         raise DeviationFound(rule_id, found, intermittent=True)
 
     def look(case: Any) -> None:
-        bad = violations(probe.run(run, case), rule_id)
+        bad = violations(probe.run(run, case) or [], rule_id)
         run.checks += 1
         if bad:
             raise DeviationFound(rule_id, bad)

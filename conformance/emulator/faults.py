@@ -154,6 +154,11 @@ def _without(name: str) -> Callable[..., Document]:
     return rewrite
 
 
+def _ret_code_as_string(document: Document, query: Query) -> Document:
+    document["ret_code"] = str(document.get("ret_code", 0))
+    return document
+
+
 def _total_count_as_string(document: Document, query: Query) -> Document:
     if "total_count" in document:  # another fault may have left it out
         document["total_count"] = str(document["total_count"])
@@ -222,6 +227,8 @@ _ALL: tuple[Fault, ...] = (
           success=_total_count_as_string),
     Fault("wrong-action-name", "DCJ-RESP-005", "action is DescribeClusterJobs, without Response",
           success=_action_without_suffix),
+    Fault("ret-code-as-string", "DCJ-RESP-006", 'success responses carry ret_code "0", a string',
+          success=_ret_code_as_string),
     Fault("total-count-twice", "DCJ-RESP-007",
           "success responses name total_count twice (the same value both times)",
           success=_total_count_twice),

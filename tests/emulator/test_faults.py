@@ -64,6 +64,10 @@ def _total_string(right: Response, wrong: Response) -> None:
     assert _body(wrong)["total_count"] == str(_body(right)["total_count"])
 
 
+def _ret_code_string(right: Response, wrong: Response) -> None:
+    assert (_body(right)["ret_code"], _body(wrong)["ret_code"]) == (0, "0")
+
+
 def _action(right: Response, wrong: Response) -> None:
     assert _body(wrong)["action"] != _body(right)["action"] == "DescribeClusterJobsResponse"
 
@@ -194,6 +198,7 @@ CASES: dict[str, Case] = {
     "missing-total-count": Case(BASE, _total_missing, single=True),
     "total-count-as-string": Case(BASE, _total_string, single=True),
     "wrong-action-name": Case(BASE, _action, single=True),
+    "ret-code-as-string": Case(BASE, _ret_code_string, single=True),
     "total-count-twice": Case(BASE, _named_twice, single=True),
     "local-time-offset": Case(BASE, _local_time, single=True),
     "status-done-with-failure": Case({**BASE, "limit": 100}, _done_with_failure, single=True),

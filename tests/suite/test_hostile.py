@@ -12,6 +12,7 @@ import json
 import re
 import time
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -20,7 +21,7 @@ import pytest
 from conformance.emulator import DEMO_CREDENTIALS
 from conformance.suite.test_conformance import CHECKED
 from tests.hostile import HostileServer, hostile
-from tests.suite.helpers import run_suite, totals
+from tests.suite.helpers import failed_rules, run_suite, totals
 
 # Per attempt; the live target makes 3 attempts, so no request may take longer than 1.5 s.
 TIMEOUT = 0.5
@@ -184,6 +185,31 @@ def test_deviations_confirmed_before_the_stop_are_still_reported_and_the_exit_st
     assert "DCJ-RESP-005" in report["rules"]["exercised"]
     assert report["rules"]["not_checked"]
     assert_nothing_leaked(pytester, result, secrets)
+
+
+def test_a_listing_that_breaks_the_contract_while_learning_is_a_deviation_not_a_stop(
+    pytester: pytest.Pytester, emulator_url: Callable[..., str]
+) -> None:
+    # Every answer says "ret_code": "0": the start-up listing is judged, the run goes on, and the
+    # probes that compare listings (which need a success to read) say they could not.
+    result = run_suite(
+        pytester,
+        f"--conformance-target={emulator_url('ret-code-as-string')}",
+        "--conformance-rate=0",
+        "--conformance-max-examples=2",
+        "--conformance-report=report.json",
+    )
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, "\n".join(result.outlines)
+    assert failed_rules(result) == {"DCJ-RESP-006"}
+    assert not [line for line in result.outlines + result.errlines if "stopped" in line]
+    report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
+    assert report["summary"]["stopped"] is None
+    assert sorted(report["rules"]["not_exercised"]) == [
+        "DCJ-FILTER-004",
+        "DCJ-PAGE-004",
+        "DCJ-PAGE-005",
+    ]
 
 
 def test_html_from_a_proxy_is_an_outage_not_a_deviation(pytester: pytest.Pytester) -> None:

@@ -152,3 +152,19 @@ def test_a_rule_the_target_has_no_data_for_is_not_judged_though_nothing_broke_it
     assert unjudged.value.reason == (
         "the app has 1 job and a filter or a page can only leave a job out when there are two"
     )
+
+
+def test_a_probe_that_could_judge_no_case_leaves_its_rules_not_exercised(
+    monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    # A probe that compares listings, against answers that are no listing: it found nothing, and
+    # that is no pass.
+    probe = Probe("fake", RULES, lambda _run: st.integers(0, 999), lambda _run, _case: None)
+    _use(monkeypatch, probe)
+
+    with pytest.raises(NotJudged) as unjudged:
+        search_rule("DCJ-PAGE-001", run, SETTINGS)
+    assert not unjudged.value.stopped
+    assert unjudged.value.reason == (
+        "no case of the fake probe got an answer it could compare (a listing it could read)"
+    )
