@@ -17,10 +17,10 @@ TIMEOUT = 60
 
 
 def assert_stopped_with(result: pytest.RunResult, reason: str, status: int = 4) -> None:
-    """The run exited with ``status`` before any test, saying ``reason``, without a traceback."""
+    """The run exited with ``status`` before any test, saying ``reason`` once, without a traceback."""
     output = result.outlines + result.errlines
     assert result.ret == status, "\n".join(output)
-    assert [line for line in output if reason in line], "\n".join(output)
+    assert len([line for line in output if reason in line]) == 1, "\n".join(output)
     assert not [line for line in output if "Traceback" in line], "\n".join(output)
     assert not [line for line in output if "test_rule[" in line or " passed" in line]
 
