@@ -76,3 +76,33 @@ def test_an_installed_wheel_finds_its_schemas_from_another_directory(
         check=True,
     )
     assert result.stdout.startswith(str(target))
+
+
+def test_the_wheel_carries_its_license_and_the_version_from_its_one_home(wheel: Path) -> None:
+    import conformance
+
+    archive = zipfile.ZipFile(wheel)
+    names = set(archive.namelist())
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
+    metadata = next(name for name in names if name.endswith(".dist-info/METADATA"))
+    text = archive.read(metadata).decode()
+    assert f"Version: {conformance.__version__}\n" in text
+    assert "License-Expression: Apache-2.0" in text
+    assert "Classifier: Framework :: Pytest" in text
+    assert wheel.name.startswith(f"qingcloud_conformance-{conformance.__version__}-")
+
+
+def test_every_public_name_resolves_and_importing_the_package_loads_nothing_else() -> None:
+    import conformance
+
+    assert sorted(conformance.__all__) == sorted(["__version__", *conformance._PUBLIC])
+    probe = (
+        "import sys, conformance; "
+        "loaded = sorted(m for m in sys.modules if m.startswith('conformance')); "
+        "[getattr(conformance, name) for name in conformance.__all__]; "
+        "print(loaded)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "['conformance']"
