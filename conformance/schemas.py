@@ -3,6 +3,10 @@
 Two engines read the same files. python-jsonschema explains failures (paths, messages, the failing
 subschema and its ``$comment``); jsonschema-rs answers the common question "is this all valid?" about
 50x faster (benchmarks/bench_validate.py), so a conformant response never pays for an explanation.
+
+Reading a schema document (``document``) costs a file read; the engines are imported only when a
+validator is first asked for, so a module that reads a fact from a schema (``contract.py``) keeps
+the emulator and the client light.
 """
 
 from __future__ import annotations
@@ -13,14 +17,13 @@ import json
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-import jsonschema_rs
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any
 
 from conformance.errors import ConformanceError
+
+if TYPE_CHECKING:
+    import jsonschema
+    from referencing import Registry
 
 if sys.version_info >= (3, 11):
     from importlib.resources.abc import Traversable
@@ -46,19 +49,31 @@ def _directory() -> Traversable:
 
 
 @functools.cache
-def schema(name: str) -> dict[str, Any]:
-    """The schema called ``name`` (one of SCHEMA_NAMES), parsed and checked against its metaschema."""
+def document(name: str) -> dict[str, Any]:
+    """The schema called ``name`` (one of SCHEMA_NAMES) as parsed, not yet checked: to read from."""
     if name not in SCHEMA_NAMES:
         raise ValueError(f"unknown schema {name!r}; known: {', '.join(SCHEMA_NAMES)}")
     text = _directory().joinpath(f"{name}.json").read_text(encoding="utf-8")
-    document: dict[str, Any] = json.loads(text)
-    jsonschema.Draft202012Validator.check_schema(document)
-    return document
+    parsed: dict[str, Any] = json.loads(text)
+    return parsed
+
+
+@functools.cache
+def schema(name: str) -> dict[str, Any]:
+    """The schema called ``name`` (one of SCHEMA_NAMES), parsed and checked against its metaschema."""
+    import jsonschema
+
+    checked = document(name)
+    jsonschema.Draft202012Validator.check_schema(checked)
+    return checked
 
 
 @functools.cache
 def registry() -> Registry:
     """A local registry of every schema by its ``$id``: nothing is ever fetched."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     return Registry().with_resources(
         (
             schema(name)["$id"],
@@ -71,6 +86,8 @@ def registry() -> Registry:
 @functools.cache
 def validator(name: str) -> jsonschema.Draft202012Validator:
     """The explaining validator for ``name``, with formats checked (jsonschema skips them otherwise)."""
+    import jsonschema
+
     return jsonschema.Draft202012Validator(
         schema(name), registry=registry(), format_checker=jsonschema.FormatChecker()
     )
@@ -79,6 +96,8 @@ def validator(name: str) -> jsonschema.Draft202012Validator:
 @functools.cache
 def fast_validator(name: str) -> Any:
     """The jsonschema-rs validator for ``name``: a yes/no answer, formats included."""
+    import jsonschema_rs
+
     rust_registry = jsonschema_rs.Registry([(schema(n)["$id"], schema(n)) for n in SCHEMA_NAMES])
     return jsonschema_rs.validator_for(schema(name), registry=rust_registry, validate_formats=True)
 
