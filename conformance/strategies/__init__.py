@@ -6,6 +6,7 @@ labelled with the rule they break, odd ones the page leaves open, and authentica
 
 from __future__ import annotations
 
+from conformance.contract import STATUSES
 from conformance.strategies.requests import (
     AUTH_MUTATIONS,
     AuthMutation,
@@ -17,7 +18,6 @@ from conformance.strategies.requests import (
     valid_parameters,
 )
 from conformance.strategies.responses import (
-    STATUSES,
     cluster_ids,
     format_time,
     job_ids,

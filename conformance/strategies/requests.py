@@ -19,19 +19,38 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from conformance import codes, signing, wire
+from conformance import signing, wire
+from conformance.contract import (
+    ACTION,
+    AUTH_FAILURES,
+    INVALID_INPUTS,
+    JOBS,
+    LIMIT,
+    MAX_LIMIT,
+    OFFSET,
+    SCOPE,
+    STATUS,
+    STATUSES,
+    VERBOSE,
+    InvalidInput,
+    invalid_input,
+)
 from conformance.redact import RedactedPairs
 from conformance.signing import Credentials
-from conformance.strategies.responses import STATUSES, cluster_ids, job_ids
+from conformance.strategies.responses import cluster_ids, job_ids
 
-_ACTION = "DescribeClusterJobs"
-
-# The boundaries issue 4 names: either side of the default page (20) and of the cap (100).
-_LIMITS = (1, 19, 20, 21, 99, 100, 101)
-# Above the cap: the page says results are capped, so these are valid and must yield <= 100 items.
+# The boundaries issue 4 names: either side of the default page and of the cap.
+_LIMITS = LIMIT.boundaries
+# Above the cap: the page says results are capped, so these are valid and must yield at most the
+# cap's number of items.
 _LARGE_LIMITS = (1000, 2**31 - 1)
-_OFFSETS = (0, 1, 19, 20, 21, 99, 100, 101)
+# Offsets that land on the same page edges, and the first job.
+_OFFSETS = (OFFSET.default, *LIMIT.boundaries)
 
+# The integer parameters, in the order their refusals are declared (shrinks to the first).
+_NOT_INTEGER = tuple(
+    str(declared.parameter) for declared in INVALID_INPUTS if declared.when == "not-integer"
+)
 _ILLEGAL_STATUS_WORDS = ("done", "done with failure", "running", "success", "finished", "error")
 _NON_INTEGERS = ("abc", "1.5", "", " 1", "0x10", "1e3")
 _ZONE = re.compile(r"[a-z0-9]+")  # the request schema's zone pattern
@@ -88,27 +107,27 @@ def valid_parameters(
 def _valid_parameters(
     *, app: str, known: tuple[str, ...], total: int | None, max_jobs: int, capped: bool
 ) -> st.SearchStrategy[dict[str, Any]]:
-    # ``capped`` keeps limit within 1..100: invalid requests are built on these, and a limit above
-    # 100 may be rejected in the documented profile, which would blur their label.
+    # ``capped`` keeps limit within 1 and the cap: invalid requests are built on these, and a limit
+    # above the cap may be rejected in the documented profile, which would blur their label.
     limits = st.one_of(
-        st.sampled_from(tuple(limit for limit in _LIMITS if not capped or limit <= 100)),
-        st.integers(min_value=1, max_value=100),
+        st.sampled_from(tuple(limit for limit in _LIMITS if not capped or limit <= MAX_LIMIT)),
+        st.integers(min_value=1, max_value=MAX_LIMIT),
         *(() if capped else (st.sampled_from(_LARGE_LIMITS),)),
     )
     past = () if total is None else (total, total + 1, total + 50)
     offsets = st.one_of(
         st.sampled_from(_OFFSETS + past),
-        st.integers(min_value=0, max_value=max(200, (total or 0) + 100)),
+        st.integers(min_value=0, max_value=max(2 * MAX_LIMIT, (total or 0) + MAX_LIMIT)),
     )
     optional: dict[str, st.SearchStrategy[Any]] = {
-        "status": st.lists(st.sampled_from(STATUSES), min_size=1, max_size=4, unique=True),
-        "verbose": st.just(0),
-        "offset": offsets,
-        "limit": limits,
+        STATUS.parameter: st.lists(st.sampled_from(STATUSES), min_size=1, max_size=4, unique=True),
+        VERBOSE.name: st.just(VERBOSE.default),
+        OFFSET.name: offsets,
+        LIMIT.name: limits,
     }
     if known:
-        optional = {"jobs": _known_jobs(known, min_size=1, max_size=max_jobs), **optional}
-    return st.fixed_dictionaries({"app": st.just(app)}, optional=optional)
+        optional = {JOBS.parameter: _known_jobs(known, min_size=1, max_size=max_jobs), **optional}
+    return st.fixed_dictionaries({SCOPE: st.just(app)}, optional=optional)
 
 
 def _known_jobs(
@@ -130,7 +149,7 @@ def invalid_requests(
 ) -> st.SearchStrategy[InvalidRequest]:
     """Requests valid but for one defect, labelled with the rule it breaks (DCJ-INPUT-001..004).
 
-    The rest of each request is drawn as ``valid_parameters`` draws it (with ``limit`` at most 100),
+    The rest of each request is drawn as ``valid_parameters`` draws it (with ``limit`` at most the cap),
     so the label is the whole truth; an unknown job id is never one of ``job_ids``.
     """
     return st.deferred(
@@ -145,42 +164,44 @@ def _invalid_requests(
 ) -> st.SearchStrategy[InvalidRequest]:
     max_jobs = 12
     context = _valid_parameters(app=app, known=known, total=None, max_jobs=max_jobs, capped=True)
-    head = (("action", _ACTION), ("zone", zone))
+    head = (("action", ACTION), ("zone", zone))
+    missing, empty = invalid_input(SCOPE, "missing"), invalid_input(SCOPE, "empty")
+    illegal, unknown_id = (
+        invalid_input(STATUS.parameter, "not-in-enum"),
+        invalid_input(JOBS.parameter, "unknown-id"),
+    )
 
-    def request(params: dict[str, Any], rule: str, reason: str, code: int) -> InvalidRequest:
-        return InvalidRequest(head + tuple(wire.encode(params)), rule, reason, code)
+    def request(params: dict[str, Any], declared: InvalidInput, reason: str) -> InvalidRequest:
+        pairs = head + tuple(wire.encode(params))
+        return InvalidRequest(pairs, declared.rule, reason, declared.code)
 
     def without_app(params: dict[str, Any]) -> InvalidRequest:
-        rest = {name: value for name, value in params.items() if name != "app"}
-        return request(rest, "DCJ-INPUT-001", "app is missing", codes.INVALID_REQUEST_FORMAT)
+        rest = {name: value for name, value in params.items() if name != SCOPE}
+        return request(rest, missing, f"{SCOPE} is missing")
 
     def empty_app(params: dict[str, Any]) -> InvalidRequest:
-        return request(
-            {**params, "app": ""}, "DCJ-INPUT-001", "app is empty", codes.INVALID_REQUEST_FORMAT
-        )
+        return request({**params, SCOPE: ""}, empty, f"{SCOPE} is empty")
 
     def illegal_status(
         params: dict[str, Any], legal: list[str], value: str, position: int
     ) -> InvalidRequest:
+        name = STATUS.parameter
         status, index = _inserted(legal, value, position)
-        reason = f"status.{index}={value!r} is not one of {', '.join(STATUSES)}"
-        return request(
-            {**params, "status": status}, "DCJ-INPUT-002", reason, codes.INVALID_REQUEST_FORMAT
-        )
+        reason = f"{name}.{index}={value!r} is not one of {', '.join(STATUSES)}"
+        return request({**params, name: status}, illegal, reason)
 
     def unknown_job(
         params: dict[str, Any], others: list[str], value: str, position: int
     ) -> InvalidRequest:
+        name = JOBS.parameter
         unknown = _unknown(value, frozenset(known))
         jobs, index = _inserted(others, unknown, position)
-        reason = f"jobs.{index}={unknown!r} is not a job the target has"
-        return request({**params, "jobs": jobs}, "DCJ-INPUT-003", reason, codes.RESOURCE_NOT_FOUND)
+        reason = f"{name}.{index}={unknown!r} is not a job the target has"
+        return request({**params, name: jobs}, unknown_id, reason)
 
     def non_integer(params: dict[str, Any], name: str, value: str) -> InvalidRequest:
         reason = f"{name}={value!r} is not an integer"
-        return request(
-            {**params, name: value}, "DCJ-INPUT-004", reason, codes.INVALID_REQUEST_FORMAT
-        )
+        return request({**params, name: value}, invalid_input(name, "not-integer"), reason)
 
     # Candidates for an unknown id: fresh ids of the documented form, and near misses of known ids
     # (the last character changed), which catch a server that matches ids by prefix.
@@ -215,7 +236,7 @@ def _invalid_requests(
         st.builds(
             non_integer,
             context,
-            st.sampled_from(("offset", "limit", "verbose")),
+            st.sampled_from(_NOT_INTEGER),
             st.sampled_from(_NON_INTEGERS),
         ),
     )
@@ -265,7 +286,7 @@ def odd_requests(
 
 
 def _odd_requests(*, app: str, zone: str, known: tuple[str, ...]) -> st.SearchStrategy[OddRequest]:
-    head = (("action", _ACTION), ("zone", zone), ("app", app))
+    head = (("action", ACTION), ("zone", zone), (SCOPE, app))
 
     def odd(reason: str, *pairs: tuple[str, str]) -> OddRequest:
         return OddRequest(head + pairs, reason)
@@ -344,15 +365,15 @@ def _odd_requests(*, app: str, zone: str, known: tuple[str, ...]) -> st.SearchSt
         st.sampled_from((1, 2)).map(
             lambda value: integer("verbose", value, "the page supports only 0, and says no more")
         ),
-        st.sampled_from((0, -1, -100)).map(
+        st.sampled_from((0, -1, -MAX_LIMIT)).map(
             lambda value: integer("limit", value, "the page does not say what a limit below 1 does")
         ),
-        st.sampled_from((-1, -20, -101)).map(
+        st.sampled_from((-1, -LIMIT.default, -(MAX_LIMIT + 1))).map(
             lambda value: integer("offset", value, "the page does not say what a negative one does")
         ),
         st.just(
             OddRequest(
-                (("action", _ACTION), ("zone", zone), ("app", long_app)),
+                (("action", ACTION), ("zone", zone), (SCOPE, long_app)),
                 f"app is {len(long_app)} characters long: the page sets no limit",
             )
         ),
@@ -362,15 +383,17 @@ def _odd_requests(*, app: str, zone: str, known: tuple[str, ...]) -> st.SearchSt
 
 # --- authentication mutations --------------------------------------------------------------------
 
-AUTH_MUTATIONS: tuple[str, ...] = (
-    "wrong-signature",
-    "changed-after-signing",
-    "stale-time-stamp",
-    "unknown-key",
-    "missing-signature",
-)
+# Each mutation, and the failure (contract.AUTH_FAILURES) it makes: two ways to a bad signature.
+_FAILURE_OF = {
+    "wrong-signature": "bad-signature",
+    "changed-after-signing": "bad-signature",
+    "stale-time-stamp": "stale-time-stamp",
+    "unknown-key": "unknown-key",
+    "missing-signature": "missing-signature",
+}
+AUTH_MUTATIONS: tuple[str, ...] = tuple(_FAILURE_OF)
 
-STALE_BY = timedelta(minutes=10)  # well past the 60 s the wire sheet allows, whatever the skew
+STALE_BY = timedelta(minutes=10)  # well past the window the wire sheet allows, whatever the skew
 
 # A key pair no target issues; the second one is for a target that (absurdly) has the first.
 _UNKNOWN_KEYS = (
@@ -447,7 +470,7 @@ def _changed(signed: list[tuple[str, str]], now: datetime) -> list[tuple[str, st
         where = names.index("limit")
         limit = _integer(signed[where][1])
         if limit is not None:
-            return _replaced(signed, where, str(limit % 100 + 1))
+            return _replaced(signed, where, str(limit % MAX_LIMIT + 1))
     where = names.index("time_stamp")
     return _replaced(signed, where, signing.format_time(now - timedelta(seconds=1)))
 
@@ -465,13 +488,8 @@ def _replaced(pairs: list[tuple[str, str]], where: int, value: str) -> list[tupl
 
 #: Every mutation with its rule and strict ret_code, by name.
 MUTATIONS: dict[str, AuthMutation] = {
-    "wrong-signature": AuthMutation("wrong-signature", "DCJ-AUTH-001", codes.AUTH_FAILURE),
-    "changed-after-signing": AuthMutation(
-        "changed-after-signing", "DCJ-AUTH-001", codes.AUTH_FAILURE
-    ),
-    "stale-time-stamp": AuthMutation("stale-time-stamp", "DCJ-AUTH-003", codes.REQUEST_HAS_EXPIRED),
-    "unknown-key": AuthMutation("unknown-key", "DCJ-AUTH-002", codes.AUTH_FAILURE),
-    "missing-signature": AuthMutation("missing-signature", "DCJ-AUTH-001", codes.AUTH_FAILURE),
+    name: AuthMutation(name, AUTH_FAILURES[failure].rule, AUTH_FAILURES[failure].code)
+    for name, failure in _FAILURE_OF.items()
 }
 
 

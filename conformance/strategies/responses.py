@@ -14,7 +14,8 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-STATUSES = ("pending", "working", "failed", "successful")
+from conformance.contract import DEFAULT_LIMIT, MAX_LIMIT, RESPONSE_ACTION, STATUSES
+
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 _EARLIEST, _LATEST = datetime(2015, 1, 1), datetime(2030, 12, 31)
 
@@ -139,7 +140,7 @@ def _jobs(*, zone: str, statuses: tuple[str, ...]) -> st.SearchStrategy[dict[str
 def responses(
     *,
     min_size: int = 0,
-    max_size: int = 20,
+    max_size: int = DEFAULT_LIMIT,
     zone: str = "pek3a",
     statuses: tuple[str, ...] = STATUSES,
 ) -> st.SearchStrategy[dict[str, Any]]:
@@ -150,9 +151,10 @@ def responses(
 def _responses(
     min_size: int, max_size: int, items: st.SearchStrategy[dict[str, Any]]
 ) -> st.SearchStrategy[dict[str, Any]]:
-    if not 0 <= min_size <= max_size <= 100:
+    if not 0 <= min_size <= max_size <= MAX_LIMIT:
         raise InvalidArgument(
-            f"need 0 <= min_size <= max_size <= 100, not min_size={min_size}, max_size={max_size}"
+            f"need 0 <= min_size <= max_size <= {MAX_LIMIT}, "
+            f"not min_size={min_size}, max_size={max_size}"
         )
     job_sets = st.lists(
         items,
@@ -163,7 +165,7 @@ def _responses(
     return job_sets.flatmap(
         lambda job_set: st.fixed_dictionaries(
             {
-                "action": st.just("DescribeClusterJobsResponse"),
+                "action": st.just(RESPONSE_ACTION),
                 "total_count": st.integers(min_value=len(job_set), max_value=len(job_set) + 500),
                 "job_set": st.just(job_set),
                 "ret_code": st.just(0),
