@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from conformance.contract import FAILED, PENDING, SUCCESSFUL, WORKING
 from conformance.emulator.data import (
     Job,
     format_job_time,
@@ -76,17 +77,17 @@ class Churn:
         return tuple(sorted(changed, key=lambda job: job.sort_key))
 
     def _step(self, jobs: list[Job], now: float) -> None:
-        pending = [index for index, job in enumerate(jobs) if job.status == "pending"]
-        working = [index for index, job in enumerate(jobs) if job.status == "working"]
+        pending = [index for index, job in enumerate(jobs) if job.status == PENDING]
+        working = [index for index, job in enumerate(jobs) if job.status == WORKING]
         choice = self._rng.random()
         if choice < 0.4 and self.arrivals < MAX_ARRIVALS and jobs:
             self._arrive(jobs, now)
         elif choice < 0.7 and pending:
             index = self._rng.choice(pending)
-            jobs[index] = _moved(jobs[index], "working", now)
+            jobs[index] = _moved(jobs[index], WORKING, now)
         elif working:
             index = self._rng.choice(working)
-            ending = "failed" if self._rng.random() < 0.2 else "successful"
+            ending = FAILED if self._rng.random() < 0.2 else SUCCESSFUL
             jobs[index] = _moved(jobs[index], ending, now)
         elif self.arrivals < MAX_ARRIVALS and jobs:
             self._arrive(jobs, now)
@@ -97,7 +98,7 @@ class Churn:
         template = self._rng.choice([job for job in jobs if (job.zone, job.app) == (zone, app)])
         item: dict[str, Any] = dict(template.item)
         item["job_id"] = new_job_id(self._rng, (job.job_id for job in jobs))
-        item["status"] = "pending"
+        item["status"] = PENDING
         item["create_time"] = item["status_time"] = format_job_time(now)
         directive = json.loads(item["directive"])
         # A new job's directive expires a minute after it was made, as the example's does.

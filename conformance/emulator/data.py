@@ -17,9 +17,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from conformance.contract import FAILED, PENDING, SUCCESSFUL, WORKING
 from conformance.errors import DataError
 
-STATUSES = ("pending", "working", "successful", "failed")
 EXAMPLE_APP = "app-tg3lbp0a"
 EXAMPLE_ZONE = "pek3a"
 EXAMPLE_JOB_ID = "j-etkt94ebqra"
@@ -217,7 +217,7 @@ def _group(rng: random.Random, zone: str, app: str, count: int, taken: set[str])
         # Jobs after 2018 have AppCenter's 11-character ids, older ones the 8-character kind.
         length = 11 if created >= 1514764800 else 8
         job_id = _unique(rng, taken, length)
-        status_time = created + {"pending": 0, "working": rng.randint(1, 9)}.get(
+        status_time = created + {PENDING: 0, WORKING: rng.randint(1, 9)}.get(
             status, rng.randint(3, 900)
         )
         item = build_item(
@@ -238,10 +238,10 @@ def _group(rng: random.Random, zone: str, app: str, count: int, taken: set[str])
 def _status(rng: random.Random, position: int) -> str:
     # The newest jobs are still in flight; older ones ended, one in five of them badly.
     if position < 2:
-        return "pending"
+        return PENDING
     if position < 4:
-        return "working"
-    return "failed" if rng.random() < 0.2 else "successful"
+        return WORKING
+    return FAILED if rng.random() < 0.2 else SUCCESSFUL
 
 
 def _user_sender(rng: random.Random, owner: str) -> dict[str, Any]:

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from conformance import codes
+from conformance.contract import ACTION, FAILED, SUCCESSFUL
 from conformance.emulator.data import format_job_time, parse_job_time
 from conformance.emulator.policy import Policy, Query
 from conformance.errors import UsageError
@@ -114,13 +116,13 @@ def _to_beijing_time(item: Document, query: Query) -> None:
 
 def _done_with_failure(item: Document, query: Query) -> None:
     # Only unfiltered listings: with a status filter the item would also break DCJ-FILTER-001.
-    if not query.statuses and item["status"] == "failed":
+    if not query.statuses and item["status"] == FAILED:
         item["status"] = "done with failure"
 
 
 def _status_time_before_create(item: Document, query: Query) -> None:
     created = parse_job_time(item["create_time"])
-    if item["status"] == "successful" and created is not None:
+    if item["status"] == SUCCESSFUL and created is not None:
         item["status_time"] = format_job_time(created - 3600)
 
 
@@ -186,7 +188,7 @@ def _total_count_twice(document: Document, query: Query) -> Document:
 
 
 def _action_without_suffix(document: Document, query: Query) -> Document:
-    document["action"] = "DescribeClusterJobs"
+    document["action"] = ACTION
     return document
 
 
@@ -204,7 +206,13 @@ def _repeat_first_item(document: Document, query: Query) -> Document:
 
 
 # The code a confused server answers instead; the message keeps the token of the right one.
-_WRONG_CODES = {1100: 2100, 2100: 1100, 1101: 1100, 1200: 1400, 1300: 1200}
+_WRONG_CODES = {
+    codes.INVALID_REQUEST_FORMAT: codes.RESOURCE_NOT_FOUND,
+    codes.RESOURCE_NOT_FOUND: codes.INVALID_REQUEST_FORMAT,
+    codes.INVALID_REQUEST_METHOD: codes.INVALID_REQUEST_FORMAT,
+    codes.AUTH_FAILURE: codes.PERMISSION_DENIED,
+    codes.REQUEST_HAS_EXPIRED: codes.AUTH_FAILURE,
+}
 
 
 def _wrong_code(document: Document) -> Document:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
+from conformance.contract import DEFAULT_LIMIT, MAX_LIMIT
 
 
 @dataclass(frozen=True)

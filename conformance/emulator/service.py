@@ -25,23 +25,48 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from conformance import codes, signing, wire
+from conformance.contract import (
+    ACTION,
+    AUTH_FAILURES,
+    JOBS,
+    LIMIT,
+    OFFSET,
+    RESPONSE_ACTION,
+    SCOPE,
+    STATUS,
+    STATUSES,
+    TIME_STAMP_WINDOW_SECONDS,
+    VERBOSE,
+    invalid_input,
+)
 from conformance.emulator.churn import Churn, ChurnSettings
-from conformance.emulator.data import STATUSES, Job, default_jobs
+from conformance.emulator.data import Job, default_jobs
 from conformance.emulator.fastpath import Verifier, pairs_of, params_of, read
 from conformance.emulator.faults import Fault, policy_of, resolve
 from conformance.emulator.frames import Frames
 from conformance.emulator.policy import Policy, Query
 from conformance.exchange import Request, Response, json_response
 
-ACTION = "DescribeClusterJobs"
 PATHS = frozenset({"/iaas/", "/iaas"})
 # The documented demo pair (the signature test vectors' key): printed at start-up, safe to show.
 DEMO_CREDENTIALS = signing.Credentials("QYACCESSKEYIDEXAMPLE", "SECRETACCESSKEY")
-MAX_AGE_SECONDS = 60
+MAX_AGE_SECONDS = TIME_STAMP_WINDOW_SECONDS
 FORM = "application/x-www-form-urlencoded"
 
 _STATUSES = frozenset(STATUSES)
-_SUCCESS_HEAD = b'{"action":"DescribeClusterJobsResponse","total_count":'
+_SUCCESS_HEAD = b'{"action":' + json.dumps(RESPONSE_ACTION).encode() + b',"total_count":'
+# What each refusal of the contract answers (contract.INVALID_INPUTS), looked up once.
+_APP_MISSING = invalid_input(SCOPE, "missing").code
+_APP_EMPTY = invalid_input(SCOPE, "empty").code
+_ILLEGAL_STATUS = invalid_input(STATUS.parameter, "not-in-enum").code
+_UNKNOWN_JOB = invalid_input(JOBS.parameter, "unknown-id").code
+_EMPTY_JOB = invalid_input(JOBS.parameter, "empty").code
+_MALFORMED = invalid_input(None, "malformed-array").code
+# And each way authentication fails (contract.AUTH_FAILURES); no key at all is an unknown one.
+_UNKNOWN_KEY = AUTH_FAILURES["unknown-key"].code
+_NO_SIGNATURE = AUTH_FAILURES["missing-signature"].code
+_BAD_SIGNATURE = AUTH_FAILURES["bad-signature"].code
+_STALE = AUTH_FAILURES["stale-time-stamp"].code
 _CRASH_PAGE = (
     b"<html><head><title>500 Internal Server Error</title></head><body>"
     b"<h1>Internal Server Error</h1><p>ValueError: negative offset</p></body></html>"
@@ -226,7 +251,7 @@ class Emulator:
 
         refused = self._authenticate(params, signed, request, now)
         if refused is None and problems:
-            refused = Rejection(codes.INVALID_REQUEST_FORMAT, problems[0].message)
+            refused = Rejection(_MALFORMED, problems[0].message)
         if refused is not None:
             return self._error(refused)
         return self._respond(snapshot, self._parse(params))
@@ -253,17 +278,17 @@ class Emulator:
             return None
         key = params.get("access_key_id")
         if not isinstance(key, str) or not key:
-            return Rejection(codes.AUTH_FAILURE, "access_key_id is missing")
+            return Rejection(_UNKNOWN_KEY, "access_key_id is missing")
         known = key == credentials.access_key_id
         if not known and policy.check_access_key:
-            return Rejection(codes.AUTH_FAILURE, f"access key [{key}] is not known")
+            return Rejection(_UNKNOWN_KEY, f"access key [{key}] is not known")
         if known and policy.check_signature:
             if "signature" not in params:
-                return Rejection(codes.AUTH_FAILURE, "signature is missing")
+                return Rejection(_NO_SIGNATURE, "signature is missing")
             verb, path = request.method, request.path
             if not signed():
                 return Rejection(
-                    codes.AUTH_FAILURE,
+                    _BAD_SIGNATURE,
                     f"signature does not match (signed string: {verb} {path} and the sorted, "
                     "percent-encoded parameters; see qingcloud-wire.md)",
                 )
@@ -287,11 +312,11 @@ class Emulator:
                     codes.INVALID_REQUEST_FORMAT, f"expires {expires!r} is not YYYY-MM-DDThh:mm:ssZ"
                 )
             if until < now:
-                return Rejection(codes.REQUEST_HAS_EXPIRED, f"the request expired at {expires}")
+                return Rejection(_STALE, f"the request expired at {expires}")
             return None
         if now - stamped > MAX_AGE_SECONDS:
             return Rejection(
-                codes.REQUEST_HAS_EXPIRED,
+                _STALE,
                 f"time_stamp {stamp} is more than {MAX_AGE_SECONDS} seconds old",
             )
         return None
@@ -306,35 +331,36 @@ class Emulator:
             return Rejection(codes.INVALID_REQUEST_METHOD, f"action {action!r} is not supported")
         zone = params.get("zone")
         if type(zone) is not str or not zone:
-            return _missing_or_array("zone", zone)
-        app = params.get("app")
+            return _missing_or_array("zone", zone, codes.INVALID_REQUEST_FORMAT)
+        app = params.get(SCOPE)
         # Without app the fault "app-not-required" goes on, with app None: every app of the zone.
         if (type(app) is not str or not app) and (app is not None or policy.require_app):
-            return _missing_or_array("app", app)
-        verbose, offset = params.get("verbose", 0), params.get("offset", 0)
+            return _missing_or_array(SCOPE, app, _APP_MISSING if app is None else _APP_EMPTY)
+        verbose = params.get(VERBOSE.name, VERBOSE.default)
+        offset = params.get(OFFSET.name, OFFSET.default)
         if type(verbose) is not int or verbose < 0:
-            return _not_a_count("verbose", verbose, "a non-negative integer")
+            return _not_a_count(VERBOSE.name, verbose, "a non-negative integer")
         if type(offset) is not int or offset < 0:
             if policy.crash_on_negative_offset and type(offset) is int:
                 return Response(500, _CRASH_PAGE, (("Content-Type", "text/html"),))
-            return _not_a_count("offset", offset, "a non-negative integer")
-        limit = params.get("limit")
+            return _not_a_count(OFFSET.name, offset, "a non-negative integer")
+        limit = params.get(LIMIT.name)
         if limit is not None and (type(limit) is not int or limit < 1):
             if policy.reject_non_integer_limit or type(limit) is int:
-                return _not_a_count("limit", limit, "an integer of 1 or more")
+                return _not_a_count(LIMIT.name, limit, "an integer of 1 or more")
             limit = None  # the fault: taken as if no limit had been sent
-        statuses = _values(params.get("status"))
+        statuses = _values(params.get(STATUS.parameter))
         if statuses and not _STATUSES.issuperset(statuses):
             if policy.reject_illegal_status:
                 illegal = next(status for status in statuses if status not in _STATUSES)
                 return Rejection(
-                    codes.INVALID_REQUEST_FORMAT,
-                    f"status {illegal!r} is not one of {', '.join(STATUSES)}",
+                    _ILLEGAL_STATUS,
+                    f"{STATUS.parameter} {illegal!r} is not one of {', '.join(STATUSES)}",
                 )
             statuses = tuple(status for status in statuses if status in _STATUSES)
-        job_ids = _values(params.get("jobs"))
+        job_ids = _values(params.get(JOBS.parameter))
         if "" in job_ids:
-            return Rejection(codes.INVALID_REQUEST_FORMAT, "a jobs.n value is empty")
+            return Rejection(_EMPTY_JOB, f"a {JOBS.parameter}.n value is empty")
         return Query(zone, app, job_ids, statuses, offset, limit)
 
     def _answer(self, snapshot: _Snapshot, query: Query) -> Response:
@@ -345,9 +371,7 @@ class Emulator:
             if unknown:
                 listed = ", ".join(f"[{job_id}]" for job_id in unknown)
                 noun = "resource" if len(unknown) == 1 else "resources"
-                return self._error(
-                    Rejection(codes.RESOURCE_NOT_FOUND, f"{noun} {listed} not found")
-                )
+                return self._error(Rejection(_UNKNOWN_JOB, f"{noun} {listed} not found"))
         if not self._success_rewrites:
             body = snapshot.bodies.get(query)
             if body is not None:
@@ -361,7 +385,7 @@ class Emulator:
         start = query.offset + (1 if policy.skip_extra and query.offset > 0 else 0)
         if self._success_rewrites:
             document: dict[str, Any] = {
-                "action": f"{ACTION}Response",
+                "action": RESPONSE_ACTION,
                 "total_count": len(matches.jobs),
                 "job_set": [_decoded(job) for job in matches.jobs[start : start + size]],
                 "ret_code": 0,
@@ -445,10 +469,11 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == name), None)
 
 
-def _missing_or_array(name: str, value: object) -> Rejection:
+def _missing_or_array(name: str, value: object, missing: int) -> Rejection:
+    # ``missing``: the code for a missing or empty value; a list is an array where one value goes.
     if value is None or value == "":
-        return Rejection(codes.INVALID_REQUEST_FORMAT, f"{name} is required")
-    return Rejection(codes.INVALID_REQUEST_FORMAT, f"{name} is one value, not {name}.n")
+        return Rejection(missing, f"{name} is required")
+    return Rejection(_MALFORMED, f"{name} is one value, not {name}.n")
 
 
 def _values(value: str | list[str] | None) -> tuple[str, ...]:
@@ -459,7 +484,9 @@ def _values(value: str | list[str] | None) -> tuple[str, ...]:
 
 
 def _not_a_count(name: str, value: object, wanted: str) -> Rejection:
-    return Rejection(codes.INVALID_REQUEST_FORMAT, f"{name} must be {wanted}, not {value!r}")
+    # Not an integer, or out of range (which the page leaves open): refused with the same code.
+    code = invalid_input(name, "not-integer").code
+    return Rejection(code, f"{name} must be {wanted}, not {value!r}")
 
 
 def _matching(snapshot: _Snapshot, query: Query, policy: Policy) -> _Listing:

@@ -11,8 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance import signing, wire
+from conformance.contract import STATUSES
 from conformance.emulator import DEMO_CREDENTIALS, Emulator
-from conformance.emulator.data import STATUSES, Job, parse_job_time
+from conformance.emulator.data import Job, parse_job_time
 from conformance.exchange import Response
 
 APP = "app-tg3lbp0a"

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
+from conformance.contract import STATUSES
 from conformance.documented import lines_of
 from conformance.emulator import Emulator, default_jobs, load_jobs
-from conformance.emulator.data import EXAMPLE_APP, EXAMPLE_JOB_ID, EXAMPLE_JOB_JSON, STATUSES, Job
+from conformance.emulator.data import EXAMPLE_APP, EXAMPLE_JOB_ID, EXAMPLE_JOB_JSON, Job
 from conformance.errors import DataError
 from tests.emulator.helpers import BASE, assert_consistent, call
 

@@ -20,8 +20,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from conformance import signing, wire
+from conformance.contract import STATUSES
 from conformance.emulator import DEMO_CREDENTIALS, FAULTS, ChurnSettings, Emulator, default_jobs
-from conformance.emulator.data import STATUSES
 from conformance.emulator.fastpath import Verifier
 from conformance.emulator.frames import MAX_FRAMES, MAX_LENGTH, Frames
 from conformance.exchange import Request
