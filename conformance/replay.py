@@ -18,12 +18,9 @@ import shlex
 from urllib.parse import parse_qsl
 
 from conformance import wire
+from conformance.contract import SIGNING_PARAMS
 from conformance.exchange import Request
 
-# What signing adds; everything else is what the request meant.
-SIGNING_PARAMS = frozenset(
-    {"access_key_id", "signature", "signature_method", "signature_version", "time_stamp", "expires"}
-)
 EMULATOR_PORT = 8080
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import jsonschema
 
 from conformance import codes, schemas
+from conformance.contract import DEFAULT_LIMIT, FILTERS, JOBS, LIMIT, MAX_LIMIT, STATUS
 from conformance.deviation import Deviation, Profile
 from conformance.documented import Citation, parse_reference
 from conformance.jsontext import (
@@ -33,8 +34,12 @@ from conformance.jsontext import (
 )
 from conformance.rules import rule
 
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
+# The filters in rule order: a job outside two of them is reported in the order rules are listed.
+_FILTERS = sorted(FILTERS, key=lambda declared: declared.rule)
+_UNREQUESTED = {
+    STATUS.field: "a job with an unrequested status",
+    JOBS.field: "a job that was not requested",
+}
 
 # The default rule of a schema error, by the part of the document it is in and whether a field is
 # missing or malformed. A subschema's "x-rule" annotation names a more specific rule.
@@ -409,14 +414,14 @@ def _paging(
             expected=f"at most {MAX_LIMIT}",
             actual=returned,
         )
-    limit = request.get("limit", DEFAULT_LIMIT) if has_request else None
+    limit = request.get(LIMIT.name, DEFAULT_LIMIT) if has_request else None
     if is_int(limit) and 1 <= limit < returned and (limit < MAX_LIMIT or returned <= MAX_LIMIT):
         yield _deviation(
             "DCJ-PAGE-002",
             profile,
             "/job_set",
             f"the response holds {returned} jobs for limit={limit}"
-            + ("" if "limit" in request else f" (no limit: the default is {DEFAULT_LIMIT})"),
+            + ("" if LIMIT.name in request else f" (no limit: the default is {DEFAULT_LIMIT})"),
             expected=f"at most {limit}",
             actual=returned,
         )
@@ -435,40 +440,38 @@ def _paging(
 def _filters(
     items: list[tuple[int, dict[str, Any]]], request: Mapping[str, Any], profile: Profile
 ) -> Iterator[Deviation]:
-    statuses, job_ids = _strings(request.get("status")), _strings(request.get("jobs"))
-    if not statuses and not job_ids:
+    asked = [
+        (declared, wanted)
+        for declared in _FILTERS
+        if (wanted := _strings(request.get(declared.parameter)))
+    ]
+    identity = JOBS.field  # what makes two items the same job
+    if not asked:
         # Unfiltered, only a repeated job can be wrong: one set says whether any is.
-        listed = [item.get("job_id") for _, item in items]
+        listed = [item.get(identity) for _, item in items]
         named = [job_id for job_id in listed if isinstance(job_id, str)]
         if len(set(named)) == len(named):
             return
     seen: dict[Any, int] = {}
     for index, item in items:
-        status, job_id = item.get("status"), item.get("job_id")
-        if statuses and isinstance(status, str) and status not in statuses:
-            yield _deviation(
-                "DCJ-FILTER-001",
-                profile,
-                f"/job_set/{index}/status",
-                "a job with an unrequested status",
-                expected=statuses,
-                actual=status,
-            )
-        if job_ids and isinstance(job_id, str) and job_id not in job_ids:
-            yield _deviation(
-                "DCJ-FILTER-002",
-                profile,
-                f"/job_set/{index}/job_id",
-                "a job that was not requested",
-                expected=job_ids,
-                actual=job_id,
-            )
+        for declared, wanted in asked:
+            value = item.get(declared.field)
+            if isinstance(value, str) and value not in wanted:
+                yield _deviation(
+                    declared.rule,
+                    profile,
+                    f"/job_set/{index}/{declared.field}",
+                    _UNREQUESTED[declared.field],
+                    expected=wanted,
+                    actual=value,
+                )
+        job_id = item.get(identity)
         if isinstance(job_id, str):
             if job_id in seen:
                 yield _deviation(
                     "DCJ-FILTER-003",
                     profile,
-                    f"/job_set/{index}/job_id",
+                    f"/job_set/{index}/{identity}",
                     f"job {job_id} appears again (first at /job_set/{seen[job_id]})",
                     expected="each job once",
                     actual=job_id,

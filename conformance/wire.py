@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
+from conformance import contract
+
 # What percent-encoding leaves as it is (the wire sheet, signature step 3), ASCII only.
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
 
-INTEGER_PARAMS: frozenset[str] = frozenset({"verbose", "offset", "limit"})
+# The contract's integer parameters: read as ints when they are written as integers.
+INTEGER_PARAMS: frozenset[str] = contract.INTEGERS
 
 _INTEGER = re.compile(r"-?[0-9]+")  # ASCII only: int() would also accept "١" and " 1"
 

@@ -23,12 +23,13 @@ from urllib.parse import parse_qsl
 
 from conformance.cassettes.interaction import split_uri
 from conformance.cassettes.scrub import scrub_interaction
+from conformance.contract import IGNORED_PARAMS, SIGNING_PARAMS
 from conformance.exchange import Request
-from conformance.replay import SIGNING_PARAMS
 
 # Everything signing adds (signature, time_stamp, expires, access_key_id, signature_method and
-# signature_version: an unsigned replay or another signing method is the same request), and req_id.
-IGNORED = SIGNING_PARAMS | {"req_id"}
+# signature_version: an unsigned replay or another signing method is the same request), and what a
+# server ignores (req_id).
+IGNORED = SIGNING_PARAMS | IGNORED_PARAMS
 MATCHER = "conformance"
 
 Key = tuple[str, str, tuple[tuple[str, str], ...]]
