@@ -45,10 +45,10 @@ from conformance.cassettes import format as cassette_format
 from conformance.cassettes.judge import Verdict, judge
 from conformance.cassettes.match import Index, conformance_matcher, interaction_key
 from conformance.cassettes.record import Recorder, provenance
-from conformance.checks import exchanges
 from conformance.client import Client
 from conformance.emulator import Emulator
 from conformance.emulator.data import EXAMPLE_APP
+from conformance.judgement import exchanges
 from conformance.schemas import registry, schema
 from conformance.targets.emulator import EmulatorTarget
 

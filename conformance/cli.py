@@ -62,9 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run(commands)
     _add_rules(commands)
     _add_sign(commands)
-    from conformance.cassettes import command as cassettes_command
+    from conformance import cli_cassettes
 
-    cassettes_command.add_parser(commands)
+    cli_cassettes.add_parser(commands)
     from conformance.emulator import command as emulator_command
 
     emulator_command.add_parser(commands).set_defaults(command=emulator_command.run)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from conformance import signing, wire
 from conformance.errors import TargetError, UsageError
 from conformance.exchange import Exchange, Request
-from conformance.targets.base import Target
+from conformance.transport import Target
 
 if TYPE_CHECKING:
     from conformance.stopping import Stopper

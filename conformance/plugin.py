@@ -1,4 +1,4 @@
-"""The pytest plugin: options, hooks and fixtures only; the checks live in ``conformance.checks``.
+"""The pytest plugin: options, hooks and fixtures only; the checks live in ``conformance.probes`` and ``conformance.judgement``.
 
 Loaded in every pytest run of a project that installs the toolkit (entry point ``pytest11``), so it
 imports nothing heavy at module level and does nothing unless the suite or its fixtures are used.
@@ -25,9 +25,9 @@ from conformance.arguments import (
 if TYPE_CHECKING:
     from conformance.cassettes.judge import Verdict
     from conformance.cassettes.record import Recorder
-    from conformance.checks.probes import Run
-    from conformance.checks.search import SearchSettings
     from conformance.client import Client
+    from conformance.probes.run import Run
+    from conformance.probes.search import SearchSettings
     from conformance.report import Report
     from conformance.targets.base import Target
 
@@ -216,10 +216,10 @@ class ConformanceState:
     def open(self) -> Run:
         """Open the target and learn its jobs, once per process."""
         if self.run is None:
-            from conformance.checks.probes import Run, judged_learning
-            from conformance.checks.universe import learn
             from conformance.client import Client
             from conformance.deviation import Profile
+            from conformance.probes.learn import learn
+            from conformance.probes.run import Run, judged_learning
             from conformance.stopping import Stopper
             from conformance.targets import open_target
 
@@ -239,7 +239,7 @@ class ConformanceState:
                 self.recorder = Recorder(self.target, session=self.session)
                 client.observers.append(self.recorder)
             if self.offline:
-                from conformance.checks.universe import Universe
+                from conformance.judgement.listing import Universe
 
                 universe = Universe(self.app, {}, 0, complete=False)  # nothing is sent to learn
             else:
@@ -380,7 +380,7 @@ class RecordedRule(pytest.Item):
         self.add_marker(pytest.mark.conformance(rule_id))
 
     def runtest(self) -> None:
-        from conformance.checks.findings import DeviationFound
+        from conformance.judgement.findings import DeviationFound
         from conformance.report import entry
 
         state = _state(self.config)
@@ -447,7 +447,7 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    from conformance.checks.findings import DeviationFound
+    from conformance.judgement.findings import DeviationFound
 
     excinfo = call.excinfo
     if excinfo is not None and isinstance(excinfo.value, DeviationFound) and call.when == "call":
@@ -558,7 +558,7 @@ def conformance_run(request: pytest.FixtureRequest) -> Run:
 def conformance_settings(request: pytest.FixtureRequest) -> SearchSettings:
     """How hard the suite looks: hypothesis examples per probe (and per search of a broken rule),
     and the run's seed."""
-    from conformance.checks.search import SearchSettings
+    from conformance.probes.search import SearchSettings
 
     state = _state(request.config)
     return SearchSettings(max_examples=state.max_examples, seed=state.seed)
@@ -580,9 +580,9 @@ def conformance_target(conformance_run: Run) -> Target:
 def conformance_check(conformance_run: Run) -> Any:
     """A function that fails the test with the rule, documented line and replay of any violation in an
     exchange: ``conformance_check(conformance_client.call({...}))``."""
-    from conformance.checks.exchanges import check_exchange
-    from conformance.checks.findings import DeviationFound
     from conformance.deviation import Severity
+    from conformance.judgement.exchanges import check_exchange
+    from conformance.judgement.findings import DeviationFound
 
     def check(exchange: Any) -> None:
         found = check_exchange(exchange, conformance_run.profile, params=exchange.params)

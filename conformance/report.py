@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.checks.findings import Finding
 from conformance.exchange import NOT_JSON, Exchange
+from conformance.judgement.findings import Finding
 from conformance.paths import write_atomically
 from conformance.replay import reproduce, unsigned_query
 from conformance.rules import rule
@@ -139,7 +139,7 @@ class Report:
     seed: int | None
     rules: int = 0
     requests: int = 0
-    checks: int = 0  # rules judged on cases (conformance.checks.search); 0 offline
+    checks: int = 0  # rules judged on cases (conformance.probes.search); 0 offline
     deviations: list[dict[str, Any]] = field(default_factory=list)
     #: Rules the run could not have broken (the target lacks the data), with the reason.
     not_exercised: dict[str, str] = field(default_factory=dict)

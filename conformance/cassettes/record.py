@@ -25,7 +25,7 @@ from conformance.cassettes.interaction import IN_PROCESS_ORIGIN, origin_of, to_i
 from conformance.cassettes.scrub import scrub_interaction
 from conformance.client import utc_now
 from conformance.exchange import Exchange
-from conformance.targets.base import Target
+from conformance.transport import Target
 
 META_KEY = "conformance"
 # The wire sheet refuses time stamps over 60 s old (qingcloud-wire.md:31), but the recorder sees a

@@ -2,17 +2,17 @@
 
 Each test reads what the probes that can show its rule saw (each probe runs once per process, for
 all its rules), and when one saw the rule broken searches it out with hypothesis; it fails with the
-shrunk request, the response and a replay command (``conformance.checks.search``).
+shrunk request, the response and a replay command (``conformance.probes.search``).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from conformance.checks.findings import NotJudged
-from conformance.checks.probes import Run, probes_for
-from conformance.checks.search import SearchSettings, search_rule
 from conformance.deviation import Severity
+from conformance.judgement.findings import NotJudged
+from conformance.probes import Run, probes_for
+from conformance.probes.search import SearchSettings, search_rule
 from conformance.report import entry
 from conformance.rules import CATALOGUE, rule
 

@@ -9,14 +9,14 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import strategies as st
 
-from conformance.checks import search
-from conformance.checks.exchanges import deviation
-from conformance.checks.findings import DeviationFound, Finding, NotJudged, findings
-from conformance.checks.probes import Probe, Run
-from conformance.checks.search import SearchSettings, search_rule
-from conformance.checks.universe import Universe
 from conformance.deviation import Profile
 from conformance.errors import RunStopped
+from conformance.judgement.exchanges import deviation
+from conformance.judgement.findings import DeviationFound, Finding, NotJudged, findings
+from conformance.judgement.listing import Universe
+from conformance.probes import search
+from conformance.probes.run import Probe, Run
+from conformance.probes.search import SearchSettings, search_rule
 
 RULES = frozenset({"DCJ-PAGE-001", "DCJ-PAGE-002"})
 SETTINGS = SearchSettings(max_examples=30, seed=1)

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance import codes
-from conformance.checks.findings import Finding, findings
 from conformance.deviation import Deviation, Profile
 from conformance.exchange import NOT_JSON, Exchange
+from conformance.judgement.findings import Finding, findings
 from conformance.rules import rule
 from conformance.validate import validate_response
 

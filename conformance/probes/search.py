@@ -19,21 +19,20 @@ listings around it) is judged by every rule of its probe, a search's case by its
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import HealthCheck, Verbosity, example, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from conformance.checks.exchanges import check_exchange
-from conformance.checks.exercise import unexercised
-from conformance.checks.findings import DeviationFound, Finding, NotJudged, violations
-from conformance.checks.probes import Probe, Run, probes_for
 from conformance.errors import RunStopped
+from conformance.judgement.exchanges import check_exchange
+from conformance.judgement.findings import DeviationFound, Finding, NotJudged, violations
+from conformance.probes import probes_for
+from conformance.probes.exercise import unexercised
+from conformance.probes.run import KEPT_NOTES, Probe, Run, Survey
 
-# Findings of a rule kept for the report when they do not fail the run: enough to show the pattern.
-KEPT_NOTES = 5
 # Cases per hypothesis example. Hypothesis's engine costs ~1.4 ms per example here whatever the
 # example holds, and drawing one more case ~0.1-0.4 ms; a batch shrinks to its one failing case.
 BATCH = 8
@@ -45,28 +44,6 @@ class SearchSettings:
 
     max_examples: int = 25
     seed: int = 0
-
-
-@dataclass
-class Survey:
-    """What one run of a probe saw, per rule of the probe."""
-
-    broken: dict[str, tuple[Any, list[Finding]]] = field(default_factory=dict)  # first case, why
-    notes: dict[str, list[Finding]] = field(default_factory=dict)
-    judged: int = 0  # cases that gave the probe something to compare
-
-    def record(self, probe: Probe, case: Any, found: list[Finding] | None) -> None:
-        """Keep what ``found`` shows about the probe's rules (None: the case was not judged)."""
-        if found is None:
-            return
-        self.judged += 1
-        for rule_id in {f.rule for f in found} & probe.rules:
-            if rule_id not in self.broken:
-                bad = violations(found, rule_id)
-                if bad:
-                    self.broken[rule_id] = (case, bad)
-            kept = self.notes.setdefault(rule_id, [])
-            kept += [f for f in found if f.rule == rule_id][: KEPT_NOTES - len(kept)]
 
 
 def search_rule(rule_id: str, run: Run, options: SearchSettings) -> list[Finding]:

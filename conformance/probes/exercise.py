@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from conformance.checks.probes import Run
+from conformance.probes.run import Run
 from conformance.validate import DEFAULT_LIMIT, MAX_LIMIT
 
 

@@ -1,0 +1,117 @@
+"""The rejections probe: a request the page says is invalid is refused, with its code."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from conformance import codes
+from conformance.client import ACTION
+from conformance.exchange import Exchange
+from conformance.judgement.exchanges import check_exchange, deviation, ret_code
+from conformance.judgement.findings import Finding, findings
+from conformance.probes.run import Probe, Run, confirmed
+from conformance.strategies.requests import InvalidRequest, invalid_requests
+
+
+def _invalid_cases(run: Run) -> st.SearchStrategy[InvalidRequest]:
+    return invalid_requests(app=run.app, zone=run.client.zone, job_ids=run.universe.job_ids)
+
+
+def _invalid_run(run: Run, case: InvalidRequest) -> list[Finding] | None:
+    return confirmed(
+        lambda: rejection(
+            run, run.client.send_pairs(case.pairs), case.rule, case.expected_code, case.reason
+        )
+    )
+
+
+def rejection(
+    run: Run, exchange: Exchange, rule: str, expected_code: int, reason: str
+) -> list[Finding]:
+    found = check_exchange(exchange, run.profile)
+    code = ret_code(exchange)
+    if code == 0:
+        found += findings(
+            [
+                deviation(
+                    rule,
+                    run.profile,
+                    f"accepted: {reason}",
+                    expected="an error (ret_code ≠ 0)",
+                    actual=0,
+                    pointer="/ret_code",
+                )
+            ],
+            exchange,
+        )
+    elif code is not None and code != expected_code:
+        found += findings(
+            [
+                deviation(
+                    "DCJ-ERROR-002",
+                    run.profile,
+                    f"rejected with ret_code {code}, not {expected_code}: {reason}",
+                    expected=f"{expected_code} {codes.TOKENS.get(expected_code, '')}".strip(),
+                    actual=code,
+                    pointer="/ret_code",
+                )
+            ],
+            exchange,
+        )
+    return found
+
+
+def _invalid_examples(run: Run) -> list[InvalidRequest]:
+    base = (("action", ACTION), ("zone", run.client.zone))
+    app = ("app", run.app)
+    unknown = "j-" + "0" * 11
+    while unknown in run.universe.statuses:  # bounded: each turn changes the last digit it can
+        unknown = (
+            unknown[:-1] + str((int(unknown[-1]) + 1) % 10) if unknown[-1] != "9" else unknown + "0"
+        )
+    fmt, missing = codes.INVALID_REQUEST_FORMAT, codes.RESOURCE_NOT_FOUND
+    return [
+        InvalidRequest(base, "DCJ-INPUT-001", "app is missing", fmt),
+        InvalidRequest((*base, ("app", "")), "DCJ-INPUT-001", "app is empty", fmt),
+        InvalidRequest(
+            (*base, app, ("status.1", "done")),
+            "DCJ-INPUT-002",
+            "status.1='done' is not a status",
+            fmt,
+        ),
+        InvalidRequest(
+            (*base, app, ("jobs.1", unknown)),
+            "DCJ-INPUT-003",
+            f"{unknown} is not a job of the target",
+            missing,
+        ),
+        InvalidRequest(
+            (*base, app, ("limit", "abc")), "DCJ-INPUT-004", "limit='abc' is not an integer", fmt
+        ),
+        InvalidRequest(
+            (*base, app, ("offset", "1.5")), "DCJ-INPUT-004", "offset='1.5' is not an integer", fmt
+        ),
+        InvalidRequest(
+            (*base, app, ("verbose", "x")), "DCJ-INPUT-004", "verbose='x' is not an integer", fmt
+        ),
+    ]
+
+
+REJECTIONS = Probe(
+    "rejections",
+    frozenset(
+        {
+            "DCJ-INPUT-001",
+            "DCJ-INPUT-002",
+            "DCJ-INPUT-003",
+            "DCJ-INPUT-004",
+            "DCJ-ERROR-001",
+            "DCJ-ERROR-002",
+            "DCJ-ROBUST-001",
+            "DCJ-RESP-002",
+        }
+    ),
+    _invalid_cases,
+    _invalid_run,
+    _invalid_examples,
+)
