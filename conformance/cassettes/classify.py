@@ -7,24 +7,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance import codes, wire
-from conformance.replay import SIGNING_PARAMS
-from conformance.strategies import STATUSES
-from conformance.validate import DEFAULT_LIMIT, validate_request
+from conformance import wire
+from conformance.contract import (
+    AUTH_FAILURES,
+    INVALID_INPUTS,
+    JOBS,
+    LIMIT,
+    OFFSET,
+    SIGNING_PARAMS,
+    breaches,
+)
+from conformance.validate import validate_request
 
 # What the recorder's authentication verdict means: the rule, its reason, the documented code.
 AUTH_RULES: Mapping[str, tuple[str, str, int]] = {
-    "missing-signature": ("DCJ-AUTH-001", "a request without a signature", codes.AUTH_FAILURE),
-    "bad-signature": ("DCJ-AUTH-001", "a request with a wrong signature", codes.AUTH_FAILURE),
-    "unknown-key": ("DCJ-AUTH-002", "a request signed with an unknown key", codes.AUTH_FAILURE),
-    "stale-time-stamp": (
-        "DCJ-AUTH-003",
-        "a request whose time_stamp was over 60 s old",
-        codes.REQUEST_HAS_EXPIRED,
-    ),
+    name: (failure.rule, failure.what, failure.code) for name, failure in AUTH_FAILURES.items()
 }
-_STATUSES = frozenset(STATUSES)
-_INTEGERS = ("offset", "limit", "verbose")
+# The code each input rule documents (every class of one rule has the same one).
+_CODES = {declared.rule: declared.code for declared in INVALID_INPUTS if not declared.open}
 
 
 @dataclass(frozen=True)
@@ -47,29 +47,20 @@ def classify(pairs: tuple[tuple[str, str], ...]) -> Asked:
     """``pairs`` (without the signing parameters) decoded, and what the page says of them."""
     decoded = wire.decode(pairs)
     params = {k: v for k, v in decoded.params.items() if k not in SIGNING_PARAMS}
-    invalid: list[tuple[str, str]] = []
-    app = params.get("app")
-    if app is None or app == "":
-        invalid.append(("DCJ-INPUT-001", "app is missing" if app is None else "app is empty"))
-    statuses = params.get("status")
-    if isinstance(statuses, list):
-        illegal = [s for s in statuses if s not in _STATUSES]
-        if illegal:
-            invalid.append(("DCJ-INPUT-002", f"status {illegal[0]!r} is not a status"))
-    for name in _INTEGERS:
-        if isinstance(params.get(name), str):
-            invalid.append(("DCJ-INPUT-004", f"{name}={params[name]!r} is not an integer"))
-    jobs = params.get("jobs")
+    # Without the target's job ids: an unknown one is the judge's to find, across a session.
+    invalid = [(breach.input.rule, breach.reason) for breach in breaches(params)]
+    jobs = params.get(JOBS.parameter)
     job_ids = tuple(j for j in jobs if isinstance(j, str)) if isinstance(jobs, list) else ()
     documented = not decoded.problems and not validate_request(params)
-    offset, limit = params.get("offset", 0), params.get("limit", DEFAULT_LIMIT)
+    offset = params.get(OFFSET.name, OFFSET.default)
+    limit = params.get(LIMIT.name, LIMIT.default)
     walk = None
     if documented and not invalid and isinstance(offset, int) and isinstance(limit, int):
         walk = tuple(
             sorted(
                 (k, tuple(v) if isinstance(v, list) else v)
                 for k, v in params.items()
-                if k != "offset"
+                if k != OFFSET.name
             )
         )
     return Asked(
@@ -79,11 +70,11 @@ def classify(pairs: tuple[tuple[str, str], ...]) -> Asked:
         tuple(invalid),
         job_ids,
         walk,
-        offset if isinstance(offset, int) else 0,
-        limit if isinstance(limit, int) else DEFAULT_LIMIT,
+        offset if isinstance(offset, int) else OFFSET.default,
+        limit if isinstance(limit, int) else LIMIT.default,
     )
 
 
 def expected_code(rule_id: str) -> int:
     """The ret_code the page documents for a request refused under input rule ``rule_id``."""
-    return codes.RESOURCE_NOT_FOUND if rule_id == "DCJ-INPUT-003" else codes.INVALID_REQUEST_FORMAT
+    return _CODES[rule_id]

@@ -43,7 +43,7 @@ from conformance.cassettes.interaction import host_of
 from conformance.cassettes.reading import Reader
 from conformance.cassettes.verdict import Verdict
 from conformance.cassettes.walks import Seen, Walk, bracket, find_walks
-from conformance.client import ACTION
+from conformance.contract import ACTION, JOBS, STATUS, invalid_input
 from conformance.deviation import Deviation, Profile
 from conformance.exchange import Exchange
 from conformance.judgement.exchanges import check_exchange, deviation, ret_code
@@ -56,6 +56,7 @@ from conformance.probes.responses import RESPONSES
 from conformance.validate import validate_request
 
 STALE = "DCJ-CASSETTE-001"
+_UNKNOWN_ID = invalid_input(JOBS.parameter, "unknown-id")
 UNDOCUMENTED_REQUEST = "DCJ-REQUEST-001"
 
 
@@ -198,8 +199,8 @@ class _Judgement:
         if known is not None and not asked.malformed:
             unknown = [job for job in asked.jobs if job not in known]
             if unknown:
-                expected.append(("DCJ-INPUT-003", f"{unknown[0]} is in no recorded listing"))
-                codes_.add(codes.RESOURCE_NOT_FOUND)
+                expected.append((_UNKNOWN_ID.rule, f"{unknown[0]} is in no recorded listing"))
+                codes_.add(_UNKNOWN_ID.code)
         if seen.auth is not None and seen.auth in AUTH_RULES:
             rule_id, reason, code = AUTH_RULES[seen.auth]
             expected.append((rule_id, reason))
@@ -303,13 +304,14 @@ def _filter_deviations(
     """The filter probe's judgement of a recorded filtered walk (see probes._filter_once); None
     when the bracket cannot judge it."""
     params = walk.asked.params
-    statuses = frozenset(params["status"]) if "status" in params else None
-    job_ids = frozenset(params["jobs"]) if "jobs" in params else None
+    status, jobs = STATUS.parameter, JOBS.parameter
+    statuses = frozenset(params[status]) if status in params else None
+    job_ids = frozenset(params[jobs]) if jobs in params else None
     if not (bracket.complete or job_ids is not None):
         return None  # a status filter needs every job of the listing to compare with
     documents = walk.documents()
     returned = walk.returned()
-    shown: dict[str, Any] = {name: params[name] for name in ("status", "jobs") if name in params}
+    shown: dict[str, Any] = {name: params[name] for name in (status, jobs) if name in params}
     # Bracket.must_match and may_match: matching in both listings, and in either.
     selected_before, selected_after = (
         before.matching(statuses, job_ids),

@@ -24,6 +24,7 @@ from conformance.cassettes import format as cassette_format
 from conformance.cassettes.interaction import IN_PROCESS_ORIGIN, origin_of, to_interaction
 from conformance.cassettes.scrub import scrub_interaction
 from conformance.client import utc_now
+from conformance.contract import AUTH_FAILURES
 from conformance.exchange import Exchange
 from conformance.transport import Target
 
@@ -32,14 +33,8 @@ META_KEY = "conformance"
 # request only once it is answered, and a live target may retry for most of a minute: a stamp is
 # called stale only well past that (the suite's stale mutation is ten minutes old).
 STALE_AFTER = timedelta(minutes=5)
-AUTH_VERDICTS = (
-    "valid",
-    "missing-signature",
-    "bad-signature",
-    "unknown-key",
-    "stale-time-stamp",
-    "unsigned",
-)
+# A request right, each way it can be wrong (contract.AUTH_FAILURES), or a target that signs nothing.
+AUTH_VERDICTS = ("valid", *AUTH_FAILURES, "unsigned")
 
 
 def authentication(

@@ -16,9 +16,9 @@ from typing import Any
 from conformance.cassettes.classify import Asked
 from conformance.cassettes.format import Cassette
 from conformance.cassettes.interaction import to_request
+from conformance.contract import FILTERS, MAX_LIMIT, SCOPE
 from conformance.exchange import Exchange, Response
 from conformance.judgement.listing import Bracket, Universe
-from conformance.validate import MAX_LIMIT
 
 #: The recorder's authentication verdicts of a request a correct server serves.
 SERVED_AUTH = frozenset({"valid", "unsigned", None})
@@ -65,11 +65,11 @@ class Walk:
 
     @property
     def filtered(self) -> bool:
-        return "status" in self.asked.params or "jobs" in self.asked.params
+        return any(declared.parameter in self.asked.params for declared in FILTERS)
 
     @property
     def place(self) -> tuple[Any, Any]:
-        return self.asked.params.get("app"), self.asked.params.get("zone")
+        return self.asked.params.get(SCOPE), self.asked.params.get("zone")
 
     def documents(self) -> list[dict[str, Any]]:
         return [page.response.document for page in self.pages]

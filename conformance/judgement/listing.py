@@ -16,10 +16,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance.contract import MAX_LIMIT
 from conformance.exchange import Exchange
 from conformance.jsontext import is_int
 
-PAGE = 100
+#: The page a listing is read in: the largest there is.
+PAGE = MAX_LIMIT
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def read_page(document: dict[str, Any]) -> tuple[int, int, tuple[tuple[str, str]
         for job in jobs
         if isinstance(job, dict) and isinstance(job.get("job_id"), str)
     )
-    if len(jobs) <= PAGE:  # a page past the cap of 100 would keep a huge document alive
+    if len(jobs) <= PAGE:  # a page past the cap would keep a huge document alive
         if len(_PAGES) >= _MAX_PAGES:
             _PAGES.clear()
         _PAGES[id(document)] = (document, total, len(jobs), pairs)

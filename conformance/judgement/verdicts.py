@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from conformance.contract import DEFAULT_LIMIT, LIMIT, MAX_LIMIT, OFFSET
 from conformance.deviation import Deviation, Profile
 from conformance.exchange import Exchange
 from conformance.jsontext import is_int
 from conformance.judgement.exchanges import body, deviation
 from conformance.judgement.listing import Bracket
 from conformance.rules import rule
-from conformance.validate import DEFAULT_LIMIT, MAX_LIMIT
 
 
 def page_fullness(
@@ -26,7 +26,8 @@ def page_fullness(
     if not isinstance(document, dict) or document.get("ret_code") != 0:
         return []
     jobs, total = document.get("job_set"), document.get("total_count")
-    offset, limit = params.get("offset", 0), params.get("limit", DEFAULT_LIMIT)
+    offset = params.get(OFFSET.name, OFFSET.default)
+    limit = params.get(LIMIT.name, DEFAULT_LIMIT)
     if (
         not isinstance(jobs, list)
         or not all(is_int(v) for v in (total, offset, limit))
@@ -36,8 +37,9 @@ def page_fullness(
         return []
     remaining = max(0, total - offset)
     expected = min(limit, MAX_LIMIT, remaining)
-    rule = "DCJ-PAGE-004" if "limit" in params else "DCJ-PAGE-006"
-    said = f"limit={limit}" if "limit" in params else f"no limit (the default is {DEFAULT_LIMIT})"
+    asked = LIMIT.name in params
+    rule = "DCJ-PAGE-004" if asked else "DCJ-PAGE-006"
+    said = f"limit={limit}" if asked else f"no limit (the default is {DEFAULT_LIMIT})"
     if len(jobs) < expected:
         return [
             deviation(
