@@ -12,14 +12,13 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from conformance import signing, wire
+from conformance.contract import ACTION
 from conformance.errors import TargetError, UsageError
 from conformance.exchange import Exchange, Request
 from conformance.transport import Target
 
 if TYPE_CHECKING:
     from conformance.stopping import Stopper
-
-ACTION = "DescribeClusterJobs"
 
 Clock = Callable[[], datetime]
 

@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance import wire
-from conformance.client import ACTION
+from conformance.contract import ACTION
 from conformance.judgement.findings import Finding
 from conformance.probes.rejections import rejection
 from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed

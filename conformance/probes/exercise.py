@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from conformance.contract import DEFAULT_LIMIT, MAX_LIMIT
 from conformance.probes.run import Run
-from conformance.validate import DEFAULT_LIMIT, MAX_LIMIT
 
 
 @dataclass(frozen=True)

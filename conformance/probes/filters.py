@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.contract import JOBS, MAX_LIMIT, STATUS, STATUSES, SUCCESSFUL
 from conformance.exchange import Exchange
 from conformance.judgement.exchanges import body
 from conformance.judgement.findings import Finding, findings
@@ -15,8 +16,6 @@ from conformance.judgement.listing import has_job_id, is_listing
 from conformance.judgement.verdicts import filtered_listing_deviations
 from conformance.probes.learn import bracketed
 from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
-from conformance.strategies import STATUSES
-from conformance.validate import MAX_LIMIT
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,10 @@ class Filter:
 
     def params(self) -> dict[str, Any]:
         """The filter as request parameters."""
-        given = {"status": list(self.statuses or ()), "jobs": list(self.job_ids or ())}
+        given = {
+            STATUS.parameter: list(self.statuses or ()),
+            JOBS.parameter: list(self.job_ids or ()),
+        }
         return {name: values for name, values in given.items() if values}
 
     def matches(self, job_id: str, status: str) -> bool:
@@ -101,7 +103,7 @@ def _filter_examples(run: Run) -> list[Filter]:
     known = run.universe.job_ids
     examples = [Filter(statuses=(status,), job_ids=None) for status in STATUSES]
     if len(known) >= 2:
-        examples += [Filter(None, tuple(known[:2])), Filter(("successful",), tuple(known[:6]))]
+        examples += [Filter(None, tuple(known[:2])), Filter((SUCCESSFUL,), tuple(known[:6]))]
     return examples
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from conformance.client import ACTION
+from conformance.contract import ACTION
 from conformance.judgement.exchanges import check_exchange
 from conformance.judgement.findings import Finding
 from conformance.probes.run import Probe, Run, confirmed

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from hypothesis import strategies as st
 
+from conformance.contract import DEFAULT_LIMIT, LIMIT, MAX_LIMIT
 from conformance.deviation import Deviation
 from conformance.exchange import Exchange
 from conformance.judgement.exchanges import body, deviation
@@ -15,7 +16,6 @@ from conformance.judgement.findings import Finding, findings
 from conformance.judgement.listing import has_job_id, is_listing
 from conformance.probes.learn import bracketed
 from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
-from conformance.validate import MAX_LIMIT
 
 # A paging walk never takes more than this many pages: the smallest limit drawn is chosen so that
 # the whole listing fits.
@@ -26,7 +26,7 @@ def _paging_cases(run: Run) -> st.SearchStrategy[int]:
     smallest = (
         max(1, math.ceil(run.universe.total / MAX_WALK)) if run.universe.complete else MAX_LIMIT
     )
-    boundaries = [k for k in (1, 19, 20, 21, 99, 100) if k >= smallest]
+    boundaries = [k for k in LIMIT.boundaries if smallest <= k <= MAX_LIMIT]
     return st.one_of(
         st.sampled_from(boundaries or [MAX_LIMIT]), st.integers(min(smallest, MAX_LIMIT), MAX_LIMIT)
     )
@@ -111,7 +111,7 @@ def _paging_examples(run: Run) -> list[int]:
     smallest = (
         max(1, math.ceil(run.universe.total / MAX_WALK)) if run.universe.complete else MAX_LIMIT
     )
-    return sorted({max(smallest, limit) for limit in (smallest, 20, MAX_LIMIT)})
+    return sorted({max(smallest, limit) for limit in (smallest, DEFAULT_LIMIT, MAX_LIMIT)})
 
 
 PAGING = Probe(

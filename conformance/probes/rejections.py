@@ -5,7 +5,17 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from conformance import codes
-from conformance.client import ACTION
+from conformance.contract import (
+    ACTION,
+    JOBS,
+    LIMIT,
+    OFFSET,
+    SCOPE,
+    STATUS,
+    VERBOSE,
+    InvalidInput,
+    invalid_input,
+)
 from conformance.exchange import Exchange
 from conformance.judgement.exchanges import check_exchange, deviation, ret_code
 from conformance.judgement.findings import Finding, findings
@@ -63,36 +73,40 @@ def rejection(
 
 def _invalid_examples(run: Run) -> list[InvalidRequest]:
     base = (("action", ACTION), ("zone", run.client.zone))
-    app = ("app", run.app)
+    app = (SCOPE, run.app)
     unknown = "j-" + "0" * 11
     while unknown in run.universe.statuses:  # bounded: each turn changes the last digit it can
         unknown = (
             unknown[:-1] + str((int(unknown[-1]) + 1) % 10) if unknown[-1] != "9" else unknown + "0"
         )
-    fmt, missing = codes.INVALID_REQUEST_FORMAT, codes.RESOURCE_NOT_FOUND
+
+    def example(declared: InvalidInput, reason: str, *pairs: tuple[str, str]) -> InvalidRequest:
+        return InvalidRequest((*base, *pairs), declared.rule, reason, declared.code)
+
+    status, jobs = f"{STATUS.parameter}.1", f"{JOBS.parameter}.1"
     return [
-        InvalidRequest(base, "DCJ-INPUT-001", "app is missing", fmt),
-        InvalidRequest((*base, ("app", "")), "DCJ-INPUT-001", "app is empty", fmt),
-        InvalidRequest(
-            (*base, app, ("status.1", "done")),
-            "DCJ-INPUT-002",
-            "status.1='done' is not a status",
-            fmt,
+        example(invalid_input(SCOPE, "missing"), f"{SCOPE} is missing"),
+        example(invalid_input(SCOPE, "empty"), f"{SCOPE} is empty", (SCOPE, "")),
+        example(
+            invalid_input(STATUS.parameter, "not-in-enum"),
+            f"{status}='done' is not a status",
+            app,
+            (status, "done"),
         ),
-        InvalidRequest(
-            (*base, app, ("jobs.1", unknown)),
-            "DCJ-INPUT-003",
+        example(
+            invalid_input(JOBS.parameter, "unknown-id"),
             f"{unknown} is not a job of the target",
-            missing,
+            app,
+            (jobs, unknown),
         ),
-        InvalidRequest(
-            (*base, app, ("limit", "abc")), "DCJ-INPUT-004", "limit='abc' is not an integer", fmt
-        ),
-        InvalidRequest(
-            (*base, app, ("offset", "1.5")), "DCJ-INPUT-004", "offset='1.5' is not an integer", fmt
-        ),
-        InvalidRequest(
-            (*base, app, ("verbose", "x")), "DCJ-INPUT-004", "verbose='x' is not an integer", fmt
+        *(
+            example(
+                invalid_input(name, "not-integer"),
+                f"{name}={value!r} is not an integer",
+                app,
+                (name, value),
+            )
+            for name, value in ((LIMIT.name, "abc"), (OFFSET.name, "1.5"), (VERBOSE.name, "x"))
         ),
     ]
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.contract import FAILED, MAX_LIMIT, SUCCESSFUL
 from conformance.judgement.exchanges import check_exchange
 from conformance.judgement.findings import Finding, findings
 from conformance.judgement.verdicts import page_fullness
@@ -38,11 +39,11 @@ def _valid_examples(run: Run) -> list[tuple[dict[str, Any], str]]:
     app, total, known = run.app, run.universe.total, run.universe.job_ids
     examples: list[dict[str, Any]] = [
         {"app": app},
-        {"app": app, "limit": 101},
+        {"app": app, "limit": MAX_LIMIT + 1},
         {"app": app, "limit": 1000},
         {"app": app, "limit": 1, "offset": max(0, total - 1)},
         {"app": app, "offset": total},
-        {"app": app, "status": ["successful", "failed"], "limit": 100},
+        {"app": app, "status": [SUCCESSFUL, FAILED], "limit": MAX_LIMIT},
     ]
     if known:
         examples.append({"app": app, "jobs": list(known[:3]), "verbose": 0})
