@@ -21,16 +21,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from conformance import __version__
-from conformance.arguments import (
-    app_id,
-    non_negative_float,
-    positive_float,
-    positive_int,
-    worker_count,
-    zone_id,
-)
+from conformance.arguments import worker_count
 from conformance.deviation import Profile, Severity, render
 from conformance.errors import ConformanceError, InputError, UsageError
+from conformance.options import add_options, given_options
 from conformance.shown import shown
 
 EXIT_OK, EXIT_DEVIATIONS, EXIT_ERROR = 0, 1, 2
@@ -100,57 +94,8 @@ def _add_run(commands: Any) -> None:
         "stopped; the options this command can check itself (--app, --zone, numbers, --report, "
         "--record, --accept) are checked before anything runs, and a wrong one exits 2.",
     )
-    run.add_argument(
-        "--target",
-        default="emulator",
-        help="emulator (default), emulator:FAULT,…, emulator:churn, "
-        "an http(s):// endpoint, or a cassette file or folder",
-    )
-    run.add_argument(
-        "--app", type=app_id, help="the app whose jobs are listed (default app-tg3lbp0a)"
-    )
-    run.add_argument("--zone", type=zone_id, help="the zone (default pek3a)")
-    _add_profile(run)
-    run.add_argument(
-        "--max-examples",
-        type=positive_int,
-        metavar="N",
-        help="hypothesis examples per probe, and per search of a broken rule (25)",
-    )
-    run.add_argument(
-        "--max-pages",
-        type=positive_int,
-        metavar="N",
-        help="pages of 100 jobs read to learn the jobs (5)",
-    )
-    run.add_argument("--seed", type=int, help="the hypothesis seed (default: random, printed)")
-    run.add_argument(
-        "--rate",
-        type=non_negative_float,
-        metavar="PER_SECOND",
-        help="request cap for a live endpoint (10; 0 = none)",
-    )
-    run.add_argument(
-        "--timeout",
-        type=positive_float,
-        metavar="SECONDS",
-        help="seconds a live endpoint has for a whole answer, per attempt (10)",
-    )
-    run.add_argument(
-        "--max-time",
-        type=positive_float,
-        metavar="SECONDS",
-        help="stop the run after this long; rules not reached are reported as not checked",
-    )
-    run.add_argument("--report", metavar="PATH", help="write the JSON report here")
-    run.add_argument(
-        "--record",
-        metavar="PATH",
-        help="write every interaction to this vcrpy cassette (.yaml or .json), secrets scrubbed",
-    )
-    run.add_argument(
-        "--accept", metavar="FILE", help="known deviations with reasons (YAML or JSON)"
-    )
+    # The suite's options, declared once (conformance.options): what is given goes to the plugin.
+    add_options(run.add_argument, defaults=False)
     run.add_argument(
         "-n", "--workers", type=worker_count, metavar="N", help="run on N processes (pytest-xdist)"
     )
@@ -168,26 +113,11 @@ def _run(args: argparse.Namespace) -> int:
     _check_destinations(args)
     import pytest
 
-    options = {
-        "--conformance-target": args.target,
-        "--conformance-app": args.app,
-        "--conformance-zone": args.zone,
-        "--conformance-profile": args.profile,
-        "--conformance-max-examples": args.max_examples,
-        "--conformance-max-pages": args.max_pages,
-        "--conformance-seed": args.seed,
-        "--conformance-rate": args.rate,
-        "--conformance-timeout": args.timeout,
-        "--conformance-max-time": args.max_time,
-        "--conformance-report": args.report,
-        "--conformance-record": args.record,
-        "--conformance-accept": args.accept,
-    }
     # The suite reports with its own messages, not rewritten asserts. Rewriting would cost each run
     # about 0.7 s (hypothesis's modules, which pytest rewrites too) where bytecode is not cached,
     # and warn that this process imported the package before pytest could rewrite it.
     argv = ["--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q", "--assert=plain"]
-    argv += [f"{name}={value}" for name, value in options.items() if value is not None]
+    argv += given_options(args)
     if args.workers:
         argv += ["-n", str(args.workers)]
     return int(pytest.main([*argv, *args.pytest_args]))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.deviation import Profile, Severity
+from conformance.errors import UsageError
 from conformance.shown import shown
 
 EXIT_OK, EXIT_FOUND = 0, 1
@@ -82,24 +83,17 @@ def _paths(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from conformance.cassettes import format as cassette_format
-    from conformance.cassettes.judge import judge
-    from conformance.report import Report, entry, render_entry
+    from conformance.report import entry, render_entry
     from conformance.rules import CATALOGUE
-    from conformance.targets.cassette import CassetteTarget
+    from conformance.session import Session, SettingError, Settings
 
-    if args.report is not None:  # before judging: a typo must not cost the judgement
-        from conformance.errors import ConformanceError, UsageError
-        from conformance.paths import check_writable
-
-        try:
-            check_writable(args.report)
-        except ConformanceError as error:
-            raise UsageError(f"--report: {error}") from None
-    target = CassetteTarget(cassette_format.discover(args.paths))
-    profile = Profile(args.profile)
-    verdict = judge(target.cassettes, profile)
-    report = Report(target=target.name, profile=profile.value, seed=None, rules=len(CATALOGUE))
+    try:  # before judging: a typo in --report must not cost the judgement
+        run = Session(Settings(target=args.paths, profile=args.profile, report=args.report))
+    except SettingError as error:
+        raise UsageError(f"--{error.option}: {error}") from None
+    verdict = run.judged()
+    target, profile, report = run.open_target(), Profile(args.profile), run.report
+    report.rules = len(CATALOGUE)
     for rule in CATALOGUE:
         kept = verdict.findings.get(rule.id, [])
         entries = [entry(f, url=target.url, emulator_options=target.replay_options) for f in kept]
@@ -121,8 +115,7 @@ def _check(args: argparse.Namespace) -> int:
         f"({verdict.foreign} not {_action()}, not judged), {profile.value} profile: "
         f"{violations} violation(s)"
     )
-    if args.report is not None:
-        report.write(args.report)
+    if run.write_report():
         print(shown(f"JSON report: {args.report}"))
     return EXIT_FOUND if violations else EXIT_OK
 

@@ -1,297 +1,76 @@
-"""The pytest plugin: options, hooks and fixtures only; the checks live in ``conformance.probes`` and ``conformance.judgement``.
+"""The pytest plugin: options, hooks and fixtures only.
 
-Loaded in every pytest run of a project that installs the toolkit (entry point ``pytest11``), so it
-imports nothing heavy at module level and does nothing unless the suite or its fixtures are used.
+The run itself (target, client, recorder, report) is ``conformance.session``'s, the checks are
+``conformance.probes``' and ``conformance.judgement``'s; this module translates pytest's options,
+hooks and fixtures into them. Loaded in every pytest run of a project that installs the toolkit
+(entry point ``pytest11``), so it imports nothing heavy at module level and opens no session unless
+the suite, one of its options or one of its fixtures is used.
 """
 
 from __future__ import annotations
 
-import argparse
-import random
 from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.arguments import (
-    app_id,
-    non_negative_float,
-    positive_float,
-    positive_int,
-    zone_id,
-)
+from conformance.options import OPTIONS, PREFIX, add_options
 
 if TYPE_CHECKING:
-    from conformance.cassettes.judge import Verdict
-    from conformance.cassettes.record import Recorder
     from conformance.client import Client
     from conformance.probes.run import Run
     from conformance.probes.search import SearchSettings
-    from conformance.report import Report
-    from conformance.targets.base import Target
+    from conformance.session import Session
+    from conformance.transport import Target
 
-PROFILES = ("documented", "strict")
-DEFAULT_APP = "app-tg3lbp0a"
 SUITE = "conformance.suite"
-
-
-def _cassette_path(text: str) -> Path:
-    path = Path(text)
-    if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
-        raise argparse.ArgumentTypeError(
-            f"a cassette is named *.yaml, *.yml or *.json, got {text!r}"
-        )
-    return path
+# Options that name a file: given, they are checked at start-up, before any test runs.
+_CHECKED_AT_START = ("target", "report", "record", "accept")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("conformance", "DescribeClusterJobs conformance")
-    group.addoption(
-        "--conformance-target",
-        default=None,
-        metavar="TARGET",
-        help="emulator (default; 'emulator:FAULT,…' or 'emulator:churn' to vary it), an http(s):// endpoint, "
-        "or a cassette file or folder",
+    add_options(
+        parser.getgroup("conformance", "DescribeClusterJobs conformance").addoption, prefix=PREFIX
     )
-    group.addoption(
-        "--conformance-app",
-        default=DEFAULT_APP,
-        type=app_id,
-        metavar="APP",
-        help=f"the app whose jobs are listed (default {DEFAULT_APP})",
-    )
-    group.addoption(
-        "--conformance-zone",
-        default="pek3a",
-        type=zone_id,
-        metavar="ZONE",
-        help="the zone (default pek3a)",
-    )
-    group.addoption(
-        "--conformance-profile",
-        default="documented",
-        choices=PROFILES,
-        help="documented: what the page says (default); strict: also exact error codes, no undocumented fields",
-    )
-    group.addoption(
-        "--conformance-max-examples",
-        default=25,
-        type=positive_int,
-        metavar="N",
-        help="hypothesis examples per probe, and per search of a broken rule (default 25)",
-    )
-    group.addoption(
-        "--conformance-max-pages",
-        default=5,
-        type=positive_int,
-        metavar="N",
-        help="pages of 100 jobs read to learn the target's jobs (default 5)",
-    )
-    group.addoption(
-        "--conformance-rate",
-        default=10.0,
-        type=non_negative_float,
-        metavar="PER_SECOND",
-        help="at most this many requests per second to a live endpoint, shared by xdist workers "
-        "(default 10; 0 = no cap)",
-    )
-    group.addoption(
-        "--conformance-timeout",
-        default=10.0,
-        type=positive_float,
-        metavar="SECONDS",
-        help="seconds a live endpoint has for a whole answer, per attempt (default 10; with its "
-        "retries a request takes at most 3 times this)",
-    )
-    group.addoption(
-        "--conformance-max-time",
-        default=None,
-        type=positive_float,
-        metavar="SECONDS",
-        help="stop the run after this many seconds; the rules not reached are reported as not "
-        "checked (default: no limit)",
-    )
-    group.addoption(
-        "--conformance-seed",
-        default=None,
-        type=int,
-        metavar="SEED",
-        help="the hypothesis seed (default: random, printed)",
-    )
-    group.addoption(
-        "--conformance-report",
-        default=None,
-        type=Path,
-        metavar="PATH",
-        help="write a JSON report here",
-    )
-    group.addoption(
-        "--conformance-record",
-        default=None,
-        type=_cassette_path,
-        metavar="PATH",
-        help="write every interaction of the run to this vcrpy cassette (.yaml, .yml or .json), "
-        "secrets scrubbed",
-    )
-    group.addoption(
-        "--conformance-accept",
-        default=None,
-        type=Path,
-        metavar="FILE",
-        help="known deviations (YAML or JSON: a list of {rule, reason}): reported as expected failures",
-    )
-
-
-def worker_rate(rate: float, workers: int) -> float | None:
-    """One process's cap when ``workers`` processes share ``rate`` requests per second (None: no cap)."""
-    return rate / max(1, workers) if rate else None
 
 
 class ConformanceState:
-    """Per-process state: the options, the accepted deviations, and the report being gathered."""
+    """Per-process state: the session (opened on first use) and what the tests report into it."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from conformance.accept import load_accepted
-        from conformance.errors import ConformanceError
-        from conformance.paths import check_writable
-        from conformance.report import Report
-
-        option = config.option
-        self.target_spec: str = option.conformance_target or "emulator"
-        self.app: str = option.conformance_app
-        self.zone: str = option.conformance_zone
-        self.profile: str = option.conformance_profile
-        self.max_examples: int = option.conformance_max_examples
-        self.max_pages: int = option.conformance_max_pages
-        # Under xdist each worker sends on its own: each gets its share, so the run keeps the cap.
-        workers = getattr(config, "workerinput", {}).get("workercount", 1)
-        self.rate: float | None = worker_rate(option.conformance_rate, workers)
-        self.timeout: float = option.conformance_timeout
-        self.max_time: float | None = option.conformance_max_time
-        self.seed: int = (
-            option.conformance_seed
-            if option.conformance_seed is not None
-            else random.randrange(2**32)
-        )
-        self.report_path: Path | None = option.conformance_report
+        self.config = config
+        self._session: Session | None = None
         self.report_written = False
-        # Checked now, not after a run that may have cost an hour's quota.
-        for name, path in (("report", self.report_path), ("record", option.conformance_record)):
-            if path is not None:
-                try:
-                    check_writable(path)
-                except ConformanceError as error:
-                    raise pytest.UsageError(f"--conformance-{name}: {error}") from None
-        try:
-            self.accepted: dict[str, str] = (
-                load_accepted(option.conformance_accept) if option.conformance_accept else {}
-            )
-        except ConformanceError as error:
-            raise pytest.UsageError(f"--conformance-accept: {error}") from None
-        self.report: Report = Report(target=self.target_spec, profile=self.profile, seed=self.seed)
-        self.target: Target | None = None
-        self.run: Run | None = None
-        # A cassette target is judged offline: the suite's tests become judgements of recordings.
-        self.offline: bool = False
-        if option.conformance_target is not None:
-            from conformance.targets.cassette import names_cassettes
-
-            self.offline = names_cassettes(option.conformance_target)
-        self.record_path: Path | None = option.conformance_record
-        if self.record_path is not None and self.offline:
-            raise pytest.UsageError(
-                "--conformance-record: the target is a cassette, which sends nothing to record; "
-                "record against emulator or an http(s):// endpoint"
-            )
-        workerinput = getattr(config, "workerinput", None)
-        self.session: str = workerinput["workerid"] if workerinput else "main"
-        self.recorder: Recorder | None = None
-        self.recorded: dict[str, list[dict[str, Any]]] = {}
-        self.verdict: Verdict | None = None
-        self.recorded_count: int = 0
+        self.recorded_count = 0
         # Why each xdist worker's run stopped early, by worker id (the controller's view).
         self.worker_stops: dict[str, str] = {}
 
-    def open(self) -> Run:
-        """Open the target and learn its jobs, once per process."""
-        if self.run is None:
-            from conformance.client import Client
-            from conformance.deviation import Profile
-            from conformance.probes.learn import learn
-            from conformance.probes.run import Run, judged_learning
-            from conformance.stopping import Stopper
-            from conformance.targets import open_target
+    @property
+    def session(self) -> Session:
+        """The session of this process, built from the options on first use."""
+        if self._session is None:
+            from conformance.session import Session, SettingError, Settings, worker_rate
 
-            self.target = open_target(self.target_spec, rate=self.rate, timeout=self.timeout)
-            self.report.target = self.target.name
-            client = Client(self.target, zone=self.zone)
-            app = self.app
-            if not self.offline:  # a cassette answers from disk: nothing to run out of
-                client.stopper = Stopper(
-                    requests=lambda: client.requests,
-                    health=lambda: client.call({"app": app, "limit": 1}),
-                    max_time=self.max_time,
+            option = self.config.option
+            given = {o.dest: getattr(option, o.pytest_dest) for o in OPTIONS}
+            # Under xdist each worker sends on its own: each gets its share, so the run keeps the cap.
+            workerinput = getattr(self.config, "workerinput", None)
+            workers = (workerinput or {}).get("workercount", 1)
+            given["rate"] = worker_rate(given["rate"], workers)
+            given["target"] = given["target"] or "emulator"
+            try:
+                self._session = Session(
+                    Settings(**given), name=workerinput["workerid"] if workerinput else "main"
                 )
-            if self.record_path is not None:
-                from conformance.cassettes.record import Recorder
+            except SettingError as error:
+                raise pytest.UsageError(f"--{PREFIX}{error.option}: {error}") from None
+        return self._session
 
-                self.recorder = Recorder(self.target, session=self.session)
-                client.observers.append(self.recorder)
-            if self.offline:
-                from conformance.judgement.listing import Universe
-
-                universe = Universe(self.app, {}, 0, complete=False)  # nothing is sent to learn
-            else:
-                universe = learn(client, self.app, max_pages=self.max_pages)
-            profile = Profile(self.profile)
-            self.run = Run(
-                client,
-                self.app,
-                profile,
-                universe,
-                max_pages=self.max_pages,
-                learned=judged_learning(universe, profile),
-            )
-        return self.run
-
-    def sent(self) -> int:
-        """How many requests this process sent to the target."""
-        return self.run.client.requests if self.run is not None else 0
-
-    def stopped(self) -> str | None:
-        """Why this process's run stopped early (None: it did not)."""
-        stopper = self.run.client.stopper if self.run is not None else None
-        return str(stopper.stopped) if stopper is not None and stopper.stopped else None
-
-    def close(self) -> None:
-        """Close the target."""
-        if self.target is not None:
-            self.target.close()
-
-    def judged(self) -> Verdict:
-        """Every rule over the cassette target's recordings, judged once per process."""
-        if self.verdict is None:
-            from conformance.cassettes.judge import judge
-            from conformance.deviation import Profile
-
-            self.open()
-            self.verdict = judge(getattr(self.target, "cassettes", ()), Profile(self.profile))
-        return self.verdict
-
-    def write_recording(self) -> int:
-        """Write what this process and its xdist workers recorded; how many interactions."""
-        from conformance.cassettes.record import provenance, write_recording
-
-        own = self.recorder.interactions if self.recorder is not None else []
-        interactions = own + [i for worker in sorted(self.recorded) for i in self.recorded[worker]]
-        if self.record_path is None or self.target is None or not interactions:
-            return 0
-        recorded = provenance(
-            self.target, len(interactions), zone=self.zone, app=self.app, seed=self.seed
-        )
-        write_recording(self.record_path, interactions, recorded)
-        return len(interactions)
+    @property
+    def opened(self) -> bool:
+        """Whether this process has a session (a plain test run never does)."""
+        return self._session is not None
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -299,28 +78,29 @@ class ConformanceState:
         output = getattr(node, "workeroutput", {})
         worker = str(node.workerinput["workerid"])
         if output.get("conformance_recorded"):
-            self.recorded[worker] = output["conformance_recorded"]
+            self.session.recorded[worker] = output["conformance_recorded"]
         if output.get("conformance_stopped"):
             self.worker_stops[worker] = output["conformance_stopped"]
-        self.report.requests += output.get("conformance_sent", 0)
+        self.session.report.requests += output.get("conformance_sent", 0)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Gather what each test recorded; in the xdist controller this sees every worker's tests."""
-        if report.when != "call":
+        if report.when != "call" or not self.opened:
             return
+        gathered = self.session.report
         for name, value in report.user_properties:
             if name in {"conformance_deviations", "conformance_notes"} and isinstance(value, list):
-                self.report.deviations.extend(value)
+                gathered.deviations.extend(value)
             elif name == "conformance_checks" and isinstance(value, int):
-                self.report.checks += value
+                gathered.checks += value
             elif name == "conformance_rule" and isinstance(value, str):
-                self.report.rules += 1
-                self.report.tested.append(value)
+                gathered.rules += 1
+                gathered.tested.append(value)
             elif name == "conformance_not_checked" and isinstance(value, str):
-                self.report.not_checked.append(value)
+                gathered.not_checked.append(value)
             elif name == "conformance_not_exercised" and isinstance(value, list | tuple):
                 rule_id, reason = value
-                self.report.not_exercised[str(rule_id)] = str(reason)
+                gathered.not_exercised[str(rule_id)] = str(reason)
 
 
 _STATE = pytest.StashKey[ConformanceState]()
@@ -337,6 +117,9 @@ def pytest_configure(config: pytest.Config) -> None:
     state = ConformanceState(config)
     config.stash[_STATE] = state
     config.pluginmanager.register(state, "conformance-state")
+    given = any(getattr(config.option, f"conformance_{name}") for name in _CHECKED_AT_START)
+    if given or _suite_requested(config):
+        state.session  # noqa: B018 - checked now, not after a run that may have cost an hour's quota
 
 
 def _suite_requested(config: pytest.Config) -> bool:
@@ -355,7 +138,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     from conformance.errors import ConformanceError, RunStopped
 
     try:
-        _state(config).open()
+        _state(config).session.open()
     except (ConformanceError, RunStopped) as error:
         # A UsageError is printed once, as one line, with exit status 4 (pytest.exit says it twice).
         raise pytest.UsageError(f"conformance: {error}") from None
@@ -364,10 +147,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_report_header(config: pytest.Config) -> str | None:
     if not _suite_requested(config):
         return None
-    state = _state(config)
+    run = _state(config).session
+    settings, seed = run.settings, run.seed
     return (
-        f"conformance: target {state.target_spec}, app {state.app}, zone {state.zone}, "
-        f"profile {state.profile}, seed {state.seed} (--conformance-seed={state.seed} repeats this run)"
+        f"conformance: target {settings.target}, app {settings.app}, zone {settings.zone}, "
+        f"profile {settings.profile}, seed {seed} (--conformance-seed={seed} repeats this run)"
     )
 
 
@@ -383,12 +167,12 @@ class RecordedRule(pytest.Item):
         from conformance.judgement.findings import DeviationFound
         from conformance.report import entry
 
-        state = _state(self.config)
-        outcome = state.judged().outcome(self.rule_id)
+        run = _state(self.config).session
+        outcome = run.judged().outcome(self.rule_id)
         # Offline: no request is sent, and the report says so.
         self.user_properties += [("conformance_rule", self.rule_id), ("conformance_requests", 0)]
         if outcome.notes:
-            note = entry(outcome.notes[0], url=getattr(state.target, "url", None))
+            note = entry(outcome.notes[0], url=getattr(run.target, "url", None))
             self.user_properties.append(("conformance_notes", [note]))
         if outcome.violations:
             raise DeviationFound(self.rule_id, outcome.violations)
@@ -430,13 +214,15 @@ def _offline_items(items: list[pytest.Item]) -> list[pytest.Item]:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     state = _state(config)
-    if state.offline:
+    if not state.opened:
+        return
+    run = state.session
+    if run.offline:
         items[:] = _offline_items(items)
-    accepted = state.accepted
     for item in items:
         marker = item.get_closest_marker("conformance")
-        if marker is not None and marker.args and marker.args[0] in accepted:
-            reason = accepted[marker.args[0]]
+        if marker is not None and marker.args and marker.args[0] in run.accepted:
+            reason = run.accepted[marker.args[0]]
             item.add_marker(
                 pytest.mark.xfail(reason=f"accepted known deviation: {reason}", strict=False)
             )
@@ -451,12 +237,16 @@ def pytest_runtest_makereport(
 
     excinfo = call.excinfo
     if excinfo is not None and isinstance(excinfo.value, DeviationFound) and call.when == "call":
-        state = _state(item.config)
-        entries = _entries(excinfo.value, state)
+        from conformance.report import entry, render_entry
+
+        target = _state(item.config).session.target
+        url, options = getattr(target, "url", None), getattr(target, "replay_options", None)
+        entries = [
+            entry(finding, url=url, emulator_options=options)
+            for finding in excinfo.value.findings[:3]
+        ]
         report.user_properties.append(("conformance_deviations", entries))
         if report.failed:
-            from conformance.report import render_entry
-
             note = (
                 " (intermittent: it failed, then passed when sent again)"
                 if excinfo.value.intermittent
@@ -468,64 +258,50 @@ def pytest_runtest_makereport(
     return report
 
 
-def _entries(found: Any, state: ConformanceState) -> list[dict[str, Any]]:
-    from conformance.report import entry
-
-    target = state.target
-    url = getattr(target, "url", None)
-    options = getattr(target, "replay_options", None)
-    return [entry(finding, url=url, emulator_options=options) for finding in found.findings[:3]]
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = _state(session.config)
-    state.close()
+    if not state.opened:
+        return
+    run = state.session
+    run.close()
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         # Under xdist a worker hands its recording to the controller, which writes one cassette.
-        if state.recorder is not None:
-            workeroutput["conformance_recorded"] = state.recorder.interactions
-        workeroutput["conformance_stopped"] = state.stopped()
-        workeroutput["conformance_sent"] = state.sent()
+        if run.recorder is not None:
+            workeroutput["conformance_recorded"] = run.recorder.interactions
+        workeroutput["conformance_stopped"] = run.stopped()
+        workeroutput["conformance_sent"] = run.sent()
         return
     if not _suite_requested(session.config):
         return
     from conformance.errors import ConformanceError
 
-    # Every request, learning and retried ones included once each: what the server counted.
-    state.report.requests += state.sent()
-    stops = [stop for stop in (state.stopped(), *state.worker_stops.values()) if stop]
-    if stops:
+    stopped = run.settle(state.worker_stops.values())
+    if stopped is not None:
         # Exit 4: the run could not judge everything; 1 when it had confirmed deviations first.
-        state.report.stopped = stops[0]
-        failed_before = state.report.violations() or session.testsfailed
+        failed_before = run.report.violations() or session.testsfailed
         session.exitstatus = (
             pytest.ExitCode.TESTS_FAILED if failed_before else pytest.ExitCode.USAGE_ERROR
         )
-
     # A report or a recording the user asked for and did not get must not end in a green run.
     failed = False
-    if state.report_path is not None:
-        try:
-            state.report.write(state.report_path)
-            state.report_written = True
-        except ConformanceError as error:
-            _complain(session, error)
-            failed = True
-    if state.record_path is not None:
-        try:
-            state.recorded_count = state.write_recording()
-        except ConformanceError as error:
-            _complain(session, error)
-            failed = True
+    try:
+        state.report_written = run.write_report()
+    except ConformanceError as error:
+        failed = _complain(session, error)
+    try:
+        state.recorded_count = run.write_recording()
+    except ConformanceError as error:
+        failed = _complain(session, error)
     if failed and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
 
-def _complain(session: pytest.Session, error: Exception) -> None:
+def _complain(session: pytest.Session, error: Exception) -> bool:
     writer = session.config.get_terminal_writer()
     writer.line()  # the progress line may still be open
     writer.line(f"conformance: {error}", red=True)
+    return True
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -533,15 +309,17 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     from conformance.report import summary_lines
 
-    state = _state(config)
+    run = _state(config).session
     terminalreporter.section("conformance")
-    for line in summary_lines(state.report, accepted=state.accepted):
+    for line in summary_lines(run.report, accepted=run.accepted):
         terminalreporter.line(line)
-    if state.report_written:
-        terminalreporter.line(f"JSON report: {state.report_path}")
-    if state.record_path is not None:
+    settings = run.settings
+    if _state(config).report_written:
+        terminalreporter.line(f"JSON report: {settings.report}")
+    if settings.record is not None:
         terminalreporter.line(
-            f"recorded {state.recorded_count} interaction(s) to {state.record_path} (secrets scrubbed)"
+            f"recorded {_state(config).recorded_count} interaction(s) to {settings.record} "
+            "(secrets scrubbed)"
         )
 
 
@@ -551,7 +329,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 @pytest.fixture(scope="session")
 def conformance_run(request: pytest.FixtureRequest) -> Run:
     """The opened target, its client, the profile, and the jobs learned from it."""
-    return _state(request.config).open()
+    return _state(request.config).session.open()
 
 
 @pytest.fixture(scope="session")
@@ -560,8 +338,8 @@ def conformance_settings(request: pytest.FixtureRequest) -> SearchSettings:
     and the run's seed."""
     from conformance.probes.search import SearchSettings
 
-    state = _state(request.config)
-    return SearchSettings(max_examples=state.max_examples, seed=state.seed)
+    run = _state(request.config).session
+    return SearchSettings(max_examples=run.settings.max_examples, seed=run.seed)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 
 from conformance.emulator import Emulator, serve
 from conformance.exchange import Request, Response
-from conformance.plugin import worker_rate
+from conformance.session import worker_rate
 from tests.suite.helpers import SUITE
 
 RATE = 10.0

@@ -1,0 +1,158 @@
+"""The suite's options, declared once: the plugin's ``--conformance-X`` and ``conformance run --X``.
+
+Each option is a name, a type that checks the value (``conformance.arguments``: one line naming the
+option and what it accepts), a default and a help line. The plugin adds them to one pytest option
+group, prefixed; ``conformance run`` adds them to its parser without defaults and hands what was
+given to pytest as ``--conformance-X=value``, so the plugin's defaults are the only ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.arguments import app_id, non_negative_float, positive_float, positive_int, zone_id
+
+PREFIX = "conformance-"
+PROFILES = ("documented", "strict")
+DEFAULT_APP = "app-tg3lbp0a"
+
+
+def cassette_path(text: str) -> Path:
+    """A path named as a cassette is: ``*.yaml``, ``*.yml`` or ``*.json``."""
+    path = Path(text)
+    if path.suffix.lower() not in {".yaml", ".yml", ".json"}:
+        raise argparse.ArgumentTypeError(
+            f"a cassette is named *.yaml, *.yml or *.json, got {text!r}"
+        )
+    return path
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of the suite: ``--conformance-{name}`` in pytest, ``--{name}`` in ``conformance run``."""
+
+    name: str
+    help: str
+    type: Callable[[str], Any] | None = None
+    default: Any = None
+    metavar: str | None = None
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def dest(self) -> str:
+        """The attribute ``conformance run``'s namespace holds it under."""
+        return self.name.replace("-", "_")
+
+    @property
+    def pytest_dest(self) -> str:
+        """The attribute ``config.option`` holds it under."""
+        return (PREFIX + self.name).replace("-", "_")
+
+    def keywords(self, *, defaults: bool) -> dict[str, Any]:
+        """``add_argument`` keywords (pytest's ``addoption`` takes the same); without ``defaults``
+        an option not given is None, so that only what the user typed is passed on."""
+        given = {
+            "type": self.type,
+            "metavar": self.metavar,
+            "choices": self.choices,
+            "default": self.default if defaults else None,
+            "help": self.help,
+        }
+        return {key: value for key, value in given.items() if value is not None or key == "default"}
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "target",
+        "emulator (default; 'emulator:FAULT,…' or 'emulator:churn' to vary it), an http(s):// "
+        "endpoint, or a cassette file or folder",
+        metavar="TARGET",
+    ),
+    Option(
+        "app",
+        f"the app whose jobs are listed (default {DEFAULT_APP})",
+        type=app_id,
+        default=DEFAULT_APP,
+        metavar="APP",
+    ),
+    Option("zone", "the zone (default pek3a)", type=zone_id, default="pek3a", metavar="ZONE"),
+    Option(
+        "profile",
+        "documented: what the page says (default); strict: also exact error codes, no "
+        "undocumented fields",
+        default="documented",
+        choices=PROFILES,
+    ),
+    Option(
+        "max-examples",
+        "hypothesis examples per probe, and per search of a broken rule (default 25)",
+        type=positive_int,
+        default=25,
+        metavar="N",
+    ),
+    Option(
+        "max-pages",
+        "pages of 100 jobs read to learn the target's jobs (default 5)",
+        type=positive_int,
+        default=5,
+        metavar="N",
+    ),
+    Option(
+        "rate",
+        "at most this many requests per second to a live endpoint, shared by xdist workers "
+        "(default 10; 0 = no cap)",
+        type=non_negative_float,
+        default=10.0,
+        metavar="PER_SECOND",
+    ),
+    Option(
+        "timeout",
+        "seconds a live endpoint has for a whole answer, per attempt (default 10; with its "
+        "retries a request takes at most 3 times this)",
+        type=positive_float,
+        default=10.0,
+        metavar="SECONDS",
+    ),
+    Option(
+        "max-time",
+        "stop the run after this many seconds; the rules not reached are reported as not "
+        "checked (default: no limit)",
+        type=positive_float,
+        metavar="SECONDS",
+    ),
+    Option("seed", "the hypothesis seed (default: random, printed)", type=int, metavar="SEED"),
+    Option("report", "write a JSON report here", type=Path, metavar="PATH"),
+    Option(
+        "record",
+        "write every interaction of the run to this vcrpy cassette (.yaml, .yml or .json), "
+        "secrets scrubbed",
+        type=cassette_path,
+        metavar="PATH",
+    ),
+    Option(
+        "accept",
+        "known deviations (YAML or JSON: a list of {rule, reason}): reported as expected failures",
+        type=Path,
+        metavar="FILE",
+    ),
+)
+
+
+def add_options(add: Callable[..., Any], *, prefix: str = "", defaults: bool = True) -> None:
+    """Declare every option with ``add`` (pytest's ``group.addoption`` or argparse's
+    ``add_argument``), named ``--{prefix}{name}``."""
+    for option in OPTIONS:
+        add(f"--{prefix}{option.name}", **option.keywords(defaults=defaults))
+
+
+def given_options(namespace: argparse.Namespace) -> list[str]:
+    """What ``conformance run`` was given, as the plugin's ``--conformance-X=value`` arguments."""
+    return [
+        f"--{PREFIX}{option.name}={value}"
+        for option in OPTIONS
+        if (value := getattr(namespace, option.dest, None)) is not None
+    ]

@@ -1,0 +1,241 @@
+"""One run of the suite, without pytest: the target, the client that sends to it, the recorder and
+the report.
+
+``Session(settings)`` checks the run's destinations and accepted deviations at once (not after a run
+that may have cost an hour's quota); ``open()`` opens the target and learns its jobs; ``judged()``
+judges a cassette target's recordings offline; ``finish()`` writes the recording and the report.
+The pytest plugin builds one per process and translates its options, hooks and fixtures into these
+calls; ``conformance cassettes check`` builds one for the cassettes it is given. A plain script can
+do the same.
+
+Heavy parts (hypothesis and the probes, the emulator, YAML, the offline judge) are imported by the
+method that needs them: judging cassettes loads neither hypothesis nor the probes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from conformance.errors import ConformanceError, UsageError
+from conformance.options import DEFAULT_APP
+from conformance.report import Report
+
+if TYPE_CHECKING:
+    from conformance.cassettes.record import Recorder
+    from conformance.cassettes.verdict import Verdict
+    from conformance.probes.run import Run
+    from conformance.transport import Target
+
+
+class SettingError(UsageError):
+    """A setting that cannot work: ``option`` names it (``report``, ``record``, ``accept``…), the
+    message says why. The plugin shows it as ``--conformance-report: …``, a command as ``--report: …``."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(message)
+        self.option = option
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a run is asked to do: the suite's options (``conformance.options``), already checked."""
+
+    target: str | Sequence[str | Path] = "emulator"
+    app: str = DEFAULT_APP
+    zone: str = "pek3a"
+    profile: str = "documented"
+    max_examples: int = 25
+    max_pages: int = 5
+    #: Requests per second this process may send to a live endpoint (None: no cap).
+    rate: float | None = 10.0
+    timeout: float = 10.0
+    max_time: float | None = None
+    #: The hypothesis seed; None draws one (``Session.seed`` holds it, to print and repeat).
+    seed: int | None = None
+    report: Path | None = None
+    record: Path | None = None
+    accept: Path | None = None
+
+
+def worker_rate(rate: float, workers: int) -> float | None:
+    """One process's cap when ``workers`` processes share ``rate`` requests per second (None: no cap)."""
+    return rate / max(1, workers) if rate else None
+
+
+def names_cassettes(target: str | Sequence[str | Path]) -> bool:
+    """Whether ``target`` names cassettes: a list of paths, or a path ``open_target`` reads so."""
+    if not isinstance(target, str):
+        return True
+    from conformance.targets.cassette import names_cassettes as names
+
+    return names(target)
+
+
+class Session:
+    """One process's run. ``name`` is its session in a recording ("main", or an xdist worker id)."""
+
+    def __init__(self, settings: Settings, *, name: str = "main") -> None:
+        from conformance.accept import load_accepted
+        from conformance.paths import check_writable
+
+        self.settings = settings
+        self.name = name
+        self.seed: int = settings.seed if settings.seed is not None else random.randrange(2**32)
+        for option, path in (("report", settings.report), ("record", settings.record)):
+            if path is not None:
+                try:
+                    check_writable(path)
+                except ConformanceError as error:
+                    raise SettingError(option, str(error)) from None
+        try:
+            self.accepted: dict[str, str] = (
+                load_accepted(settings.accept) if settings.accept is not None else {}
+            )
+        except ConformanceError as error:
+            raise SettingError("accept", str(error)) from None
+        # A cassette target is judged offline: nothing is sent, so there is nothing to record.
+        self.offline: bool = names_cassettes(settings.target)
+        if settings.record is not None and self.offline:
+            raise SettingError(
+                "record",
+                "the target is a cassette, which sends nothing to record; "
+                "record against emulator or an http(s):// endpoint",
+            )
+        # Cassettes given as paths (``conformance cassettes check``) are judged, nothing is drawn.
+        named = settings.target if isinstance(settings.target, str) else None
+        self.report = Report(
+            target=named if named is not None else _joined(settings),
+            profile=settings.profile,
+            seed=self.seed if named is not None else None,
+        )
+        self.target: Target | None = None
+        self.run: Run | None = None
+        self.recorder: Recorder | None = None
+        #: Interactions other processes recorded (xdist workers), by their session name.
+        self.recorded: dict[str, list[dict[str, Any]]] = {}
+        self.verdict: Verdict | None = None
+
+    def open_target(self) -> Target:
+        """The target, opened once."""
+        if self.target is None:
+            settings = self.settings
+            if isinstance(settings.target, str):
+                from conformance.targets import open_target
+
+                self.target = open_target(
+                    settings.target, rate=settings.rate, timeout=settings.timeout
+                )
+            else:
+                from conformance.cassettes import format as cassette_format
+                from conformance.targets.cassette import CassetteTarget
+
+                self.target = CassetteTarget(cassette_format.discover(settings.target))
+            self.report.target = self.target.name
+        return self.target
+
+    def open(self) -> Run:
+        """Open the target, with a client that stops the run when it can no longer ask, and learn
+        its jobs; once per process. Raises ``ConformanceError`` or ``RunStopped`` when the target
+        cannot be used."""
+        if self.run is None:
+            from conformance.client import Client
+            from conformance.deviation import Profile
+            from conformance.judgement.listing import Universe
+            from conformance.probes.learn import learn
+            from conformance.probes.run import Run, judged_learning
+            from conformance.stopping import Stopper
+
+            settings = self.settings
+            target = self.open_target()
+            client = Client(target, zone=settings.zone)
+            app = settings.app
+            if not self.offline:  # a cassette answers from disk: nothing to run out of
+                client.stopper = Stopper(
+                    requests=lambda: client.requests,
+                    health=lambda: client.call({"app": app, "limit": 1}),
+                    max_time=settings.max_time,
+                )
+            if settings.record is not None:
+                from conformance.cassettes.record import Recorder
+
+                self.recorder = Recorder(target, session=self.name)
+                client.observers.append(self.recorder)
+            universe = (
+                Universe(app, {}, 0, complete=False)  # offline: nothing is sent to learn
+                if self.offline
+                else learn(client, app, max_pages=settings.max_pages)
+            )
+            profile = Profile(settings.profile)
+            self.run = Run(
+                client,
+                app,
+                profile,
+                universe,
+                max_pages=settings.max_pages,
+                learned=judged_learning(universe, profile),
+            )
+        return self.run
+
+    def judged(self) -> Verdict:
+        """Every rule over a cassette target's recordings, judged once per process."""
+        if self.verdict is None:
+            from conformance.cassettes.judge import judge
+            from conformance.deviation import Profile
+
+            target = self.open_target()
+            self.verdict = judge(getattr(target, "cassettes", ()), Profile(self.settings.profile))
+        return self.verdict
+
+    def sent(self) -> int:
+        """How many requests this process sent to the target."""
+        return self.run.client.requests if self.run is not None else 0
+
+    def stopped(self) -> str | None:
+        """Why this process's run stopped early (None: it did not)."""
+        stopper = self.run.client.stopper if self.run is not None else None
+        return str(stopper.stopped) if stopper is not None and stopper.stopped else None
+
+    def close(self) -> None:
+        """Close the target."""
+        if self.target is not None:
+            self.target.close()
+
+    def settle(self, others: Iterable[str | None] = ()) -> str | None:
+        """Count this process's requests into the report (learning and retried ones included, once
+        each: what the server counted) and say why the run stopped early, if it did: the first
+        reason of this process or of ``others`` (other processes' runs). None: it ran to its end."""
+        self.report.requests += self.sent()
+        stops = [stop for stop in (self.stopped(), *others) if stop]
+        if stops:
+            self.report.stopped = stops[0]
+        return self.report.stopped
+
+    def write_recording(self) -> int:
+        """Write what this process and the others it was handed recorded; how many interactions."""
+        from conformance.cassettes.record import provenance, write_recording
+
+        own = self.recorder.interactions if self.recorder is not None else []
+        interactions = own + [i for other in sorted(self.recorded) for i in self.recorded[other]]
+        settings = self.settings
+        if settings.record is None or self.target is None or not interactions:
+            return 0
+        recorded = provenance(
+            self.target, len(interactions), zone=settings.zone, app=settings.app, seed=self.seed
+        )
+        write_recording(settings.record, interactions, recorded)
+        return len(interactions)
+
+    def write_report(self) -> bool:
+        """Write the report where the settings say (False: they say nowhere)."""
+        if self.settings.report is None:
+            return False
+        self.report.write(self.settings.report)
+        return True
+
+
+def _joined(settings: Settings) -> str:
+    return ", ".join(str(path) for path in settings.target)
