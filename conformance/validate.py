@@ -32,6 +32,7 @@ from conformance.jsontext import (
     loads,
     nested_deeper,
 )
+from conformance.registry import emits
 from conformance.rules import rule
 
 # The filters in rule order: a job outside two of them is reported in the order rules are listed.
@@ -54,6 +55,33 @@ _WHOLE_DOCUMENT_RULE = {
 Path = Sequence[str | int]
 
 
+def _annotated_rules(*names: str) -> frozenset[str]:
+    """The rules a schema error in documents ``names`` can be reported under: the defaults above
+    and every ``x-rule`` annotation the documents hold."""
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("x-rule"), str):
+                found.add(node["x-rule"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for name in names:
+        walk(schemas.document(name))
+    return frozenset(found)
+
+
+# A success response's schema errors: the response and its job items (their directive is decoded
+# and judged by ``_directive``).
+_SUCCESS_SCHEMA_RULES = frozenset(
+    {*_MISSING.values(), *_MALFORMED.values(), *_annotated_rules("response", "job")}
+)
+
+
 def validate_response(
     body: bytes | str | object,
     request: Mapping[str, Any] | None = None,
@@ -69,6 +97,7 @@ def validate_response(
     return list(iter_response_deviations(body, request, profile=profile))
 
 
+@emits("DCJ-RESP-001", "DCJ-RESP-007")
 def iter_response_deviations(
     body: bytes | str | object,
     request: Mapping[str, Any] | None = None,
@@ -98,6 +127,7 @@ def iter_response_deviations(
         )
 
 
+@emits(_WHOLE_DOCUMENT_RULE["request"])
 def validate_request(
     params: Mapping[str, Any], *, profile: Profile = Profile.DOCUMENTED
 ) -> list[Deviation]:
@@ -200,6 +230,7 @@ def _repeated_members(text: bytes | str, profile: Profile, pointer: str) -> Iter
 # --- success responses ---------------------------------------------------------------------------
 
 
+@emits(*_SUCCESS_SCHEMA_RULES)
 def _success_deviations(
     document: dict[str, Any], request: Mapping[str, Any], profile: Profile, *, has_request: bool
 ) -> Iterator[Deviation]:
@@ -260,6 +291,7 @@ def _plainly_consistent(item: Mapping[str, Any], directive: Any, zone: str | Non
     return zone is None or directive["zone"] == zone
 
 
+@emits("DCJ-ITEM-006")
 def _undocumented_fields(
     items: Iterable[tuple[int, dict[str, Any]]], profile: Profile
 ) -> Iterator[Deviation]:
@@ -286,6 +318,7 @@ def _undocumented_fields(
         )
 
 
+@emits("DCJ-DIRECTIVE-002", _WHOLE_DOCUMENT_RULE["directive"], "DCJ-RESP-007")
 def _directive(
     index: int, item: Mapping[str, Any], profile: Profile
 ) -> Generator[Deviation, None, dict[str, Any] | None]:
@@ -322,6 +355,7 @@ def _directive(
     return decoded if isinstance(decoded, dict) else None
 
 
+@emits("DCJ-ITEM-007", "DCJ-CONSIST-001", "DCJ-CONSIST-002", "DCJ-CONSIST-003", "DCJ-CONSIST-004")
 def _item_consistency(
     index: int,
     item: Mapping[str, Any],
@@ -396,6 +430,7 @@ def _item_consistency(
         )
 
 
+@emits("DCJ-PAGE-001", "DCJ-PAGE-002", "DCJ-PAGE-003")
 def _paging(
     document: Mapping[str, Any],
     jobs: list[Any],
@@ -437,6 +472,7 @@ def _paging(
         )
 
 
+@emits(*(declared.rule for declared in FILTERS), "DCJ-FILTER-003")
 def _filters(
     items: list[tuple[int, dict[str, Any]]], request: Mapping[str, Any], profile: Profile
 ) -> Iterator[Deviation]:
@@ -482,6 +518,7 @@ def _filters(
 # --- error responses -----------------------------------------------------------------------------
 
 
+@emits(_WHOLE_DOCUMENT_RULE["error"], "DCJ-ERROR-002")
 def _error_deviations(document: dict[str, Any], profile: Profile) -> Iterator[Deviation]:
     if not schemas.fast_validator("error").is_valid(document):
         yield from _schema_deviations("error", document, profile)
@@ -502,6 +539,21 @@ def _error_deviations(document: dict[str, Any], profile: Profile) -> Iterator[De
             actual=message,
         )
 
+
+
+# The checks an answer of each kind goes through, for ``registry.rules_of``: which rules a success
+# page, an error, and the page bounds (which hold whatever was asked) can break.
+SUCCESS_CHECKS = (
+    iter_response_deviations,
+    _success_deviations,
+    _undocumented_fields,
+    _directive,
+    _item_consistency,
+    _paging,
+    _filters,
+)
+ERROR_CHECKS = (_error_deviations,)
+BOUNDS_CHECKS = (_paging,)
 
 # --- schema errors as deviations -----------------------------------------------------------------
 

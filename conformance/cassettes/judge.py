@@ -36,7 +36,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance import codes
 from conformance.cassettes.classify import AUTH_RULES, expected_code
 from conformance.cassettes.format import Cassette, contract_hash
 from conformance.cassettes.interaction import host_of
@@ -46,13 +45,18 @@ from conformance.cassettes.walks import Seen, Walk, bracket, find_walks
 from conformance.contract import ACTION, JOBS, STATUS, invalid_input
 from conformance.deviation import Deviation, Profile
 from conformance.exchange import Exchange
+from conformance.judgement import cases
 from conformance.judgement.exchanges import check_exchange, deviation, ret_code
 from conformance.judgement.findings import Finding
 from conformance.judgement.listing import Bracket
-from conformance.judgement.verdicts import filtered_listing_deviations, page_fullness
-from conformance.probes.oddities import ODDITIES
-from conformance.probes.rejections import REJECTIONS
-from conformance.probes.responses import RESPONSES
+from conformance.judgement.verdicts import (
+    Refusal,
+    filtered_listing_deviations,
+    page_fullness,
+    paging_walk_deviations,
+    rejection_deviations,
+)
+from conformance.registry import emits, rules_of
 from conformance.validate import validate_request
 
 STALE = "DCJ-CASSETTE-001"
@@ -130,40 +134,20 @@ class _Judgement:
     # --- the cassette as a whole ---------------------------------------------------------------
 
     def _stale(self, cassette: Cassette) -> None:
-        recorded = cassette.provenance
-        if recorded is None:
+        if cassette.provenance is None:
             return  # another tool's cassette: nothing says what judged it
-        self.verdict.applied[STALE] += 1
-        current = contract_hash()
-        if recorded.contract == current:
-            return
-        found = deviation(
-            STALE,
-            self.profile,
-            f"{cassette.name} was recorded on {recorded.recorded_at} by toolkit {recorded.toolkit} "
-            f"under contract {recorded.contract[:12]}, the current one is {current[:12]}: it is judged "
-            "by the current rules; record it again to refresh it",
-            expected=current,
-            actual=recorded.contract,
-        )
-        self.verdict.add(Finding(found))
+        for rule_id in rules_of(stale_deviations):
+            self.verdict.applied[rule_id] += 1
+        for found in stale_deviations(cassette, self.profile):
+            self.verdict.add(Finding(found))
 
     def _foreign(self, cassette: Cassette, foreign: Counter[tuple[str, str]]) -> None:
         for (action, host), count in sorted(foreign.items()):
             self.verdict.foreign += count
-            self.verdict.applied[UNDOCUMENTED_REQUEST] += 1
-            found = deviation(
-                UNDOCUMENTED_REQUEST,
-                self.profile,
-                f"{cassette.name}: {count} interaction(s) are {action} at {host}, not "
-                f"{ACTION}"
-                + (f" at {cassette.provenance.host}" if cassette.provenance else "")
-                + ": not judged",
-                expected=ACTION,
-                actual=action,
-                pointer="",
-            )
-            self.verdict.add(Finding(found))
+            for rule_id in rules_of(foreign_deviations):
+                self.verdict.applied[rule_id] += 1
+            for found in foreign_deviations(cassette, action, host, count, self.profile):
+                self.verdict.add(Finding(found))
 
     # --- one session: single interactions, then walks --------------------------------------------
 
@@ -194,72 +178,48 @@ class _Judgement:
             return
         # A malformed array is what the page leaves open (reject or serve, never crash), as in the
         # suite's odd requests: what its parameters would say is not held against the answer.
-        expected = [] if asked.malformed else list(asked.invalid)
-        codes_ = {expected_code(rule_id) for rule_id, _ in expected}
+        refusals = (
+            []
+            if asked.malformed
+            else [
+                Refusal(rule_id, reason, expected_code(rule_id))
+                for rule_id, reason in asked.invalid
+            ]
+        )
         if known is not None and not asked.malformed:
             unknown = [job for job in asked.jobs if job not in known]
             if unknown:
-                expected.append((_UNKNOWN_ID.rule, f"{unknown[0]} is in no recorded listing"))
-                codes_.add(_UNKNOWN_ID.code)
+                reason = f"{unknown[0]} is in no recorded listing"
+                refusals.append(Refusal(_UNKNOWN_ID.rule, reason, _UNKNOWN_ID.code))
         if seen.auth is not None and seen.auth in AUTH_RULES:
-            rule_id, reason, code = AUTH_RULES[seen.auth]
-            expected.append((rule_id, reason))
-            codes_.add(code)
-        self._cases[key] = _Case(seen, self._judge_single(seen, expected, codes_))
-        self._mark_applied(seen, expected)
+            refusals.append(Refusal(*AUTH_RULES[seen.auth]))
+        self._cases[key] = _Case(seen, self._judge_single(seen, refusals))
+        self._mark_applied(seen, refusals)
 
-    def _judge_single(
-        self, seen: Seen, expected: Sequence[tuple[str, str]], expected_codes: set[int]
-    ) -> list[Deviation]:
+    def _judge_single(self, seen: Seen, refusals: Sequence[Refusal]) -> list[Deviation]:
         exchange, asked, profile = seen.exchange(), seen.asked, self.profile
-        code = ret_code(exchange)
-        if expected:
+        if refusals:
             out = [f.deviation for f in check_exchange(exchange, profile)]
-            if code == 0:
-                out += [
-                    deviation(
-                        rule_id,
-                        profile,
-                        f"accepted: {reason}",
-                        expected="an error (ret_code ≠ 0)",
-                        actual=0,
-                        pointer="/ret_code",
-                    )
-                    for rule_id, reason in expected
-                ]
-            elif code is not None and code not in expected_codes:
-                wanted = " or ".join(
-                    f"{c} {codes.TOKENS.get(c, '')}".strip() for c in sorted(expected_codes)
-                )
-                out.append(
-                    deviation(
-                        "DCJ-ERROR-002",
-                        profile,
-                        f"rejected with ret_code {code}, not {wanted}: {expected[0][1]}",
-                        expected=wanted,
-                        actual=code,
-                        pointer="/ret_code",
-                    )
-                )
-            return out
+            return out + rejection_deviations(ret_code(exchange), refusals, profile)
         if asked.documented:
             out = [f.deviation for f in check_exchange(exchange, profile, params=asked.params)]
             return out + page_fullness(exchange, asked.params, profile)
         out = [f.deviation for f in check_exchange(exchange, profile)]
-        if code == 0:
+        if ret_code(exchange) == 0:
             # A request the server served although it is not as documented: worth knowing, never
             # a failure (the input rules above cover what the page says must be refused).
             out += validate_request(asked.params, profile=profile)
         return out
 
-    def _mark_applied(self, seen: Seen, expected: Sequence[tuple[str, str]]) -> None:
+    def _mark_applied(self, seen: Seen, refusals: Sequence[Refusal]) -> None:
+        # The rules the suite's probe for such a case owns (conformance.judgement.cases).
         applied = self.verdict.applied
-        if expected:
-            rules: Iterable[str] = {rule_id for rule_id, _ in expected} | REJECTIONS.rules
+        if refusals:
+            rules: Iterable[str] = {refusal.rule for refusal in refusals} | cases.REFUSED_INPUT
         elif seen.asked.documented:
-            rules = RESPONSES.rules
+            rules = cases.ANSWER
         else:
-            rules = ODDITIES.rules | {UNDOCUMENTED_REQUEST}
+            rules = cases.ODD | rules_of(validate_request)
         for rule_id in rules:
             applied[rule_id] += 1
 
@@ -274,7 +234,7 @@ class _Judgement:
         )
         if out is None:
             return
-        for rule_id in ("DCJ-FILTER-004" if walk.filtered else "DCJ-PAGE-004", "DCJ-PAGE-005"):
+        for rule_id in cases.FILTERED_WALK if walk.filtered else cases.PAGING_WALK:
             self.verdict.applied[rule_id] += 1
         if out:
             where = walk.where()
@@ -331,56 +291,57 @@ def _filter_deviations(
 
 
 def _paging_deviations(walk: Walk, bracket: Bracket, profile: Profile) -> list[Deviation]:
-    """The paging probe's judgement of a recorded unfiltered walk (see probes._paging_once)."""
-    limit = walk.asked.limit
-    documents = walk.documents()
-    returned = walk.returned()
-    arrivals = max(0, bracket.after.total - bracket.before.total)
-    out: list[Deviation] = []
-    # A job that arrives during the walk pushes the rest down a place: up to one repeat per arrival.
-    if len(returned) - len(set(returned)) > arrivals:
-        repeated = sorted(job for job, n in Counter(returned).items() if n > 1)
-        out.append(
-            deviation(
-                "DCJ-PAGE-004",
-                profile,
-                f"pages of limit={limit} repeat jobs: {', '.join(repeated[:10])}",
-                expected="each job on one page",
-                actual=repeated[:10],
-                pointer="/job_set",
-            )
+    """The paging probe's judgement of a recorded unfiltered walk (see probes.paging)."""
+    return paging_walk_deviations(
+        bracket,
+        limit=walk.asked.limit,
+        returned=walk.returned(),
+        totals=(document["total_count"] for document in walk.documents()),
+        walked_all=walk.complete,
+        profile=profile,
+    )
+
+
+# --- the cassette as a whole ---------------------------------------------------------------------
+
+
+@emits(STALE)
+def stale_deviations(cassette: Cassette, profile: Profile) -> list[Deviation]:
+    """A cassette recorded under another contract (schemas and catalogue) than the current one."""
+    recorded = cassette.provenance
+    current = contract_hash()
+    if recorded is None or recorded.contract == current:
+        return []
+    return [
+        deviation(
+            STALE,
+            profile,
+            f"{cassette.name} was recorded on {recorded.recorded_at} by toolkit {recorded.toolkit} "
+            f"under contract {recorded.contract[:12]}, the current one is {current[:12]}: it is judged "
+            "by the current rules; record it again to refresh it",
+            expected=current,
+            actual=recorded.contract,
         )
-    if walk.complete and bracket.complete:
-        listed = bracket.before.statuses.keys() & bracket.after.statuses.keys()
-        missing = sorted(listed - set(returned))
-        if missing:
-            out.append(
-                deviation(
-                    "DCJ-PAGE-004",
-                    profile,
-                    f"pages of limit={limit} skip jobs of the listing: {', '.join(missing[:10])}",
-                    expected="every job on some page",
-                    actual=missing[:10],
-                    pointer="/job_set",
-                )
-            )
-    low, high = bracket.before.total, bracket.after.total
-    for index, document in enumerate(documents):
-        total = document["total_count"]
-        if not low <= total <= high:
-            out.append(
-                deviation(
-                    "DCJ-PAGE-005",
-                    profile,
-                    f"total_count is {total} on page {index + 1} (limit={limit}), but the listing "
-                    f"holds {low} to {high} jobs",
-                    expected=f"between {low} and {high}",
-                    actual=total,
-                    pointer="/total_count",
-                )
-            )
-            break
-    return out
+    ]
+
+
+@emits(UNDOCUMENTED_REQUEST)
+def foreign_deviations(
+    cassette: Cassette, action: str, host: str, count: int, profile: Profile
+) -> list[Deviation]:
+    """Interactions of a cassette that are not the documented action at the recorded host."""
+    where = f" at {cassette.provenance.host}" if cassette.provenance else ""
+    return [
+        deviation(
+            UNDOCUMENTED_REQUEST,
+            profile,
+            f"{cassette.name}: {count} interaction(s) are {action} at {host}, not {ACTION}{where}"
+            ": not judged",
+            expected=ACTION,
+            actual=action,
+            pointer="",
+        )
+    ]
 
 
 def _located(found: Deviation, where: str) -> Deviation:

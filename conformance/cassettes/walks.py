@@ -16,9 +16,10 @@ from typing import Any
 from conformance.cassettes.classify import Asked
 from conformance.cassettes.format import Cassette
 from conformance.cassettes.interaction import to_request
-from conformance.contract import FILTERS, MAX_LIMIT, SCOPE
+from conformance.contract import FILTERS, SCOPE
 from conformance.exchange import Exchange, Response
 from conformance.judgement.listing import Bracket, Universe
+from conformance.judgement.verdicts import listing_ends
 
 #: The recorder's authentication verdicts of a request a correct server serves.
 SERVED_AUTH = frozenset({"valid", "unsigned", None})
@@ -148,8 +149,11 @@ def find_walks(
             continue
         # The end of the listing: an empty page, or a page that reaches total_count.
         document = seen.response.document
-        current.complete = not document["job_set"] or (
-            asked.offset + min(asked.limit, MAX_LIMIT) >= document["total_count"]
+        current.complete = listing_ends(
+            offset=asked.offset,
+            limit=asked.limit,
+            size=len(document["job_set"]),
+            total=document["total_count"],
         )
     return walks
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from conformance import codes
 from conformance.deviation import Deviation, Profile
-from conformance.exchange import NOT_JSON, Exchange
+from conformance.exchange import NOT_JSON, Exchange, Response
 from conformance.judgement.findings import Finding, findings
+from conformance.registry import emits
 from conformance.rules import rule
 from conformance.validate import validate_response
 
@@ -21,6 +22,17 @@ def check_exchange(
     """Every finding in one exchange. ``params`` (the decoded request) enables the request-aware
     rules; without it only what the response shows by itself is judged."""
     response = exchange.response
+    transport = transport_deviations(response, profile)
+    if response.document is NOT_JSON:
+        return findings(transport, exchange)
+    deviations = _judged(response.body, _request_key(params), profile)
+    return findings([*transport, *deviations], exchange)
+
+
+@emits("DCJ-ROBUST-001", "DCJ-RESP-002")
+def transport_deviations(response: Response, profile: Profile) -> list[Deviation]:
+    """What an answer shows before its body is read: HTTP 200, declared as JSON, a JSON body, and no
+    InternalError."""
     transport: list[Deviation] = []
     if response.status >= 500:
         transport.append(
@@ -64,7 +76,7 @@ def check_exchange(
                 actual=response.body[:120].decode("utf-8", "replace"),
             )
         )
-        return findings(transport, exchange)
+        return transport
     if isinstance(document, dict) and document.get("ret_code") == codes.INTERNAL_ERROR:
         transport.append(
             deviation(
@@ -75,8 +87,7 @@ def check_exchange(
                 actual=document.get("message"),
             )
         )
-    deviations = _judged(response.body, _request_key(params), profile)
-    return findings([*transport, *deviations], exchange)
+    return transport
 
 
 def _request_key(params: Mapping[str, Any] | None) -> str | None:
@@ -120,4 +131,4 @@ def deviation(
     )
 
 
-__all__ = ["Finding", "body", "check_exchange", "deviation", "ret_code"]
+__all__ = ["Finding", "body", "check_exchange", "deviation", "ret_code", "transport_deviations"]

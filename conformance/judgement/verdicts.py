@@ -2,22 +2,32 @@
 
 A probe sends requests and hands what came back to these functions; the cassette judge rebuilds the
 same inputs from recordings. Nothing here sends, draws or imports hypothesis.
+
+- ``page_fullness``: a page holds all it should, by its own total;
+- ``listing_ends``: whether a page is the last of a walk;
+- ``paging_walk_deviations``: pages of one limit tile the listing, and agree on its size;
+- ``filtered_listing_deviations``: a filtered walk is exactly the matching part of the listing;
+- ``rejection_deviations``: a request the page says must be refused was, with its code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
+from conformance import codes
 from conformance.contract import DEFAULT_LIMIT, LIMIT, MAX_LIMIT, OFFSET
 from conformance.deviation import Deviation, Profile
 from conformance.exchange import Exchange
 from conformance.jsontext import is_int
 from conformance.judgement.exchanges import body, deviation
 from conformance.judgement.listing import Bracket
+from conformance.registry import emits
 from conformance.rules import rule
 
 
+@emits("DCJ-PAGE-004", "DCJ-PAGE-006")
 def page_fullness(
     exchange: Exchange, params: Mapping[str, Any], profile: Profile
 ) -> list[Deviation]:
@@ -67,6 +77,71 @@ def page_fullness(
     return []
 
 
+def listing_ends(*, offset: int, limit: int, size: int, total: int) -> bool:
+    """Whether a page of ``size`` jobs at ``offset`` (asked with ``limit``) ends a walk of the
+    listing: it is empty, or it reaches ``total`` (the page's own total_count)."""
+    return not size or offset + min(limit, MAX_LIMIT) >= total
+
+
+@emits("DCJ-PAGE-004", "DCJ-PAGE-005")
+def paging_walk_deviations(
+    bracket: Bracket,
+    *,
+    limit: int,
+    returned: Sequence[str],
+    totals: Iterable[int],
+    walked_all: bool,
+    profile: Profile,
+) -> list[Deviation]:
+    """Pages of ``limit`` tile the listing and agree on its size (live: the paging probe; offline:
+    the cassette judge). ``returned``: every page's job ids in order, repeats kept; ``totals``:
+    each page's total_count; ``walked_all``: the walk reached the end of the listing."""
+    out: list[Deviation] = []
+    # A job that arrives during the walk pushes the rest down one place, so the next page shows one
+    # job again: up to one repeat per arrival is the listing moving, not the paging failing.
+    arrivals = max(0, bracket.after.total - bracket.before.total)
+    if len(returned) - len(set(returned)) > arrivals:
+        repeated = sorted(job for job, times in Counter(returned).items() if times > 1)
+        out.append(
+            rule("DCJ-PAGE-004").deviation(
+                profile,
+                f"pages of limit={limit} repeat jobs: {', '.join(repeated[:10])}",
+                expected="each job on one page",
+                actual=repeated[:10],
+                pointer="/job_set",
+            )
+        )
+    if walked_all and bracket.complete:
+        listed = bracket.before.statuses.keys() & bracket.after.statuses.keys()
+        missing = sorted(listed - set(returned))
+        if missing:
+            out.append(
+                rule("DCJ-PAGE-004").deviation(
+                    profile,
+                    f"pages of limit={limit} skip jobs of the listing: {', '.join(missing[:10])}",
+                    expected="every job on some page",
+                    actual=missing[:10],
+                    pointer="/job_set",
+                )
+            )
+    low, high = bracket.before.total, bracket.after.total
+    for index, total in enumerate(totals):
+        if not low <= total <= high:
+            out.append(
+                rule("DCJ-PAGE-005").deviation(
+                    profile,
+                    f"total_count is {total} on page {index + 1} (limit={limit}), but the listing "
+                    f"holds {low} to {high} jobs",
+                    expected=f"between {low} and {high}",
+                    actual=total,
+                    pointer="/total_count",
+                )
+            )
+            break
+    return out
+
+
+@emits("DCJ-FILTER-004", "DCJ-PAGE-005")
 def filtered_listing_deviations(
     bracket: Bracket,
     *,
@@ -115,3 +190,46 @@ def filtered_listing_deviations(
             )
             break
     return out
+
+
+class Refusal(NamedTuple):
+    """Why the page says a request must be refused: the rule, a sentence, the documented code."""
+
+    rule: str
+    reason: str
+    code: int
+
+
+@emits("DCJ-ERROR-002", refusals=True)
+def rejection_deviations(
+    code: int | None, refusals: Sequence[Refusal], profile: Profile
+) -> list[Deviation]:
+    """A request that must be refused (``refusals``: each way it must) was, with a documented code
+    (live: the rejection and authentication probes; offline: the cassette judge). ``code`` is the
+    answer's ret_code (None: not an integer; the response rules judge that)."""
+    if not refusals:
+        return []
+    if code == 0:
+        return [
+            rule(refusal.rule).deviation(
+                profile,
+                f"accepted: {refusal.reason}",
+                expected="an error (ret_code ≠ 0)",
+                actual=0,
+                pointer="/ret_code",
+            )
+            for refusal in refusals
+        ]
+    documented = sorted({refusal.code for refusal in refusals})
+    if code is None or code in documented:
+        return []
+    wanted = " or ".join(f"{c} {codes.TOKENS.get(c, '')}".strip() for c in documented)
+    return [
+        rule("DCJ-ERROR-002").deviation(
+            profile,
+            f"rejected with ret_code {code}, not {wanted}: {refusals[0].reason}",
+            expected=wanted,
+            actual=code,
+            pointer="/ret_code",
+        )
+    ]

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from conformance import wire
 from conformance.contract import ACTION
+from conformance.judgement import cases
 from conformance.judgement.findings import Finding
+from conformance.judgement.verdicts import Refusal
 from conformance.probes.rejections import rejection
 from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
 from conformance.strategies.requests import (
@@ -31,7 +33,7 @@ def _auth_run(run: Run, case: tuple[AuthMutation, dict[str, Any]]) -> list[Findi
     mutation, params = case
     credentials = run.client.target.credentials
     if credentials is None:
-        return NOT_JUDGED  # the target signs nothing, so it checks nothing (checks/exercise.py)
+        return NOT_JUDGED  # the target signs nothing, so it checks nothing (probes/exercise.py)
     full = {"action": ACTION, "zone": run.client.zone, **params}
     pairs = mutation.apply(
         wire.encode(full),
@@ -43,9 +45,8 @@ def _auth_run(run: Run, case: tuple[AuthMutation, dict[str, Any]]) -> list[Findi
 
     def once() -> list[Finding]:
         exchange = run.client.send_pairs(pairs, sign=False)
-        found = rejection(
-            run, exchange, mutation.rule, mutation.expected_code, f"a request with {mutation.name}"
-        )
+        refusal = Refusal(mutation.rule, f"a request with {mutation.name}", mutation.expected_code)
+        found = rejection(run, exchange, refusal)
         return [dataclasses.replace(finding, mutation=mutation.name) for finding in found]
 
     return confirmed(once)
@@ -57,7 +58,7 @@ def _auth_examples(run: Run) -> list[tuple[AuthMutation, dict[str, Any]]]:
 
 AUTHENTICATION = Probe(
     "authentication",
-    frozenset({"DCJ-AUTH-001", "DCJ-AUTH-002", "DCJ-AUTH-003", "DCJ-ERROR-001", "DCJ-ERROR-002"}),
+    cases.REFUSED_AUTH | {mutation.rule for mutation in MUTATIONS.values()},
     _auth_cases,
     _auth_run,
     _auth_examples,

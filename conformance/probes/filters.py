@@ -10,10 +10,11 @@ from hypothesis import strategies as st
 
 from conformance.contract import JOBS, MAX_LIMIT, STATUS, STATUSES, SUCCESSFUL
 from conformance.exchange import Exchange
+from conformance.judgement import cases
 from conformance.judgement.exchanges import body
 from conformance.judgement.findings import Finding, findings
 from conformance.judgement.listing import has_job_id, is_listing
-from conformance.judgement.verdicts import filtered_listing_deviations
+from conformance.judgement.verdicts import filtered_listing_deviations, listing_ends
 from conformance.probes.learn import bracketed
 from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
 
@@ -71,7 +72,12 @@ def _filter_once(run: Run, case: Filter) -> list[Finding] | None:
             )
             pages.append(exchange)
             document = body(exchange)
-            if not is_listing(document) or (page + 1) * MAX_LIMIT >= document["total_count"]:
+            if not is_listing(document) or listing_ends(
+                offset=page * MAX_LIMIT,
+                limit=MAX_LIMIT,
+                size=len(document["job_set"]),
+                total=document["total_count"],
+            ):
                 break
         return pages
 
@@ -109,7 +115,7 @@ def _filter_examples(run: Run) -> list[Filter]:
 
 FILTERS = Probe(
     "filters",
-    frozenset({"DCJ-FILTER-004", "DCJ-PAGE-005"}),
+    cases.FILTERED_WALK,
     _filter_cases,
     _filter_run,
     _filter_examples,

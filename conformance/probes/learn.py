@@ -15,6 +15,7 @@ from conformance.errors import TargetError
 from conformance.exchange import Exchange
 from conformance.jsontext import is_int
 from conformance.judgement.listing import PAGE, Bracket, Universe, read_page
+from conformance.judgement.verdicts import listing_ends
 from conformance.shown import shown
 from conformance.stopping import unusable
 
@@ -34,7 +35,7 @@ def learn(client: Client, app: str, *, max_pages: int) -> Universe:
         total, size, listed = read_page(_listing(exchange, app, client))
         for job_id, status in listed:
             statuses.setdefault(job_id, status)
-        if not size or (page + 1) * PAGE >= total:
+        if listing_ends(offset=page * PAGE, limit=PAGE, size=size, total=total):
             # The last page was reached, but only seeing every job makes the listing complete: a
             # server that skips or repeats jobs across pages (or data that moved) leaves gaps.
             complete = len(statuses) >= total

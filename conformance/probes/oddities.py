@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from conformance.contract import ACTION
+from conformance.judgement import cases
 from conformance.judgement.exchanges import check_exchange
 from conformance.judgement.findings import Finding
 from conformance.probes.run import Probe, Run, confirmed
@@ -31,7 +32,7 @@ def _odd_examples(run: Run) -> list[OddRequest]:
 
 ODDITIES = Probe(
     "oddities",
-    frozenset({"DCJ-ROBUST-001", "DCJ-RESP-002", "DCJ-PAGE-001", "DCJ-ERROR-001"}),
+    cases.ODD,
     _odd_cases,
     _odd_run,
     _odd_examples,

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable
 
 from hypothesis import strategies as st
 
 from conformance.contract import DEFAULT_LIMIT, LIMIT, MAX_LIMIT
-from conformance.deviation import Deviation
 from conformance.exchange import Exchange
-from conformance.judgement.exchanges import body, deviation
+from conformance.judgement import cases
+from conformance.judgement.exchanges import body
 from conformance.judgement.findings import Finding, findings
 from conformance.judgement.listing import has_job_id, is_listing
+from conformance.judgement.verdicts import listing_ends, paging_walk_deviations
 from conformance.probes.learn import bracketed
 from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
 
@@ -44,10 +44,11 @@ def _paging_once(run: Run, limit: int) -> list[Finding] | None:
             exchange = run.client.call({"app": run.app, "limit": limit, "offset": page * limit})
             pages.append(exchange)
             document = body(exchange)
-            if (
-                not is_listing(document)
-                or not document["job_set"]
-                or (page + 1) * limit >= document["total_count"]
+            if not is_listing(document) or listing_ends(
+                offset=page * limit,
+                limit=limit,
+                size=len(document["job_set"]),
+                total=document["total_count"],
             ):
                 break
         return pages
@@ -59,51 +60,14 @@ def _paging_once(run: Run, limit: int) -> list[Finding] | None:
     returned = [
         job["job_id"] for document in documents for job in document["job_set"] if has_job_id(job)
     ]
-    arrivals = max(0, bracket.after.total - bracket.before.total)
-    out: list[Deviation] = []
-    repeated = [job for job, times in Counter(returned).items() if times > 1]
-    # A job that arrives during the walk pushes the rest down one place, so the next page shows one
-    # job again: up to one repeat per arrival is the listing moving, not the paging failing.
-    if len(returned) - len(set(returned)) > arrivals:
-        out.append(
-            deviation(
-                "DCJ-PAGE-004",
-                run.profile,
-                f"pages of limit={limit} repeat jobs: {', '.join(sorted(repeated)[:10])}",
-                expected="each job on one page",
-                actual=sorted(repeated)[:10],
-                pointer="/job_set",
-            )
-        )
-    walked_all = len(pages) < MAX_WALK
-    if walked_all and bracket.complete:
-        missing = sorted(bracket.must_match(lambda _job, _status: True) - set(returned))
-        if missing:
-            out.append(
-                deviation(
-                    "DCJ-PAGE-004",
-                    run.profile,
-                    f"pages of limit={limit} skip jobs of the listing: {', '.join(missing[:10])}",
-                    expected="every job on some page",
-                    actual=missing[:10],
-                    pointer="/job_set",
-                )
-            )
-    for index, document in enumerate(documents):
-        total = document["total_count"]
-        if not bracket.before.total <= total <= bracket.after.total:
-            out.append(
-                deviation(
-                    "DCJ-PAGE-005",
-                    run.profile,
-                    f"total_count is {total} on page {index + 1} (limit={limit}), but the listing holds "
-                    f"{bracket.before.total} to {bracket.after.total} jobs",
-                    expected=f"between {bracket.before.total} and {bracket.after.total}",
-                    actual=total,
-                    pointer="/total_count",
-                )
-            )
-            break
+    out = paging_walk_deviations(
+        bracket,
+        limit=limit,
+        returned=returned,
+        totals=(document["total_count"] for document in documents),
+        walked_all=len(pages) < MAX_WALK,
+        profile=run.profile,
+    )
     return findings(out, *pages[-3:])
 
 
@@ -116,7 +80,7 @@ def _paging_examples(run: Run) -> list[int]:
 
 PAGING = Probe(
     "paging",
-    frozenset({"DCJ-PAGE-004", "DCJ-PAGE-005"}),
+    cases.PAGING_WALK,
     _paging_cases,
     _paging_run,
     _paging_examples,

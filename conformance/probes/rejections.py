@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from conformance import codes
 from conformance.contract import (
     ACTION,
     JOBS,
@@ -17,8 +16,10 @@ from conformance.contract import (
     invalid_input,
 )
 from conformance.exchange import Exchange
-from conformance.judgement.exchanges import check_exchange, deviation, ret_code
+from conformance.judgement import cases
+from conformance.judgement.exchanges import check_exchange, ret_code
 from conformance.judgement.findings import Finding, findings
+from conformance.judgement.verdicts import Refusal, rejection_deviations
 from conformance.probes.run import Probe, Run, confirmed
 from conformance.strategies.requests import InvalidRequest, invalid_requests
 
@@ -30,45 +31,19 @@ def _invalid_cases(run: Run) -> st.SearchStrategy[InvalidRequest]:
 def _invalid_run(run: Run, case: InvalidRequest) -> list[Finding] | None:
     return confirmed(
         lambda: rejection(
-            run, run.client.send_pairs(case.pairs), case.rule, case.expected_code, case.reason
+            run,
+            run.client.send_pairs(case.pairs),
+            Refusal(case.rule, case.reason, case.expected_code),
         )
     )
 
 
-def rejection(
-    run: Run, exchange: Exchange, rule: str, expected_code: int, reason: str
-) -> list[Finding]:
+def rejection(run: Run, exchange: Exchange, refusal: Refusal) -> list[Finding]:
+    """What an answer to a request that must be refused shows: the answer itself, and whether it
+    refused, with the documented code (``judgement.verdicts.rejection_deviations``)."""
     found = check_exchange(exchange, run.profile)
-    code = ret_code(exchange)
-    if code == 0:
-        found += findings(
-            [
-                deviation(
-                    rule,
-                    run.profile,
-                    f"accepted: {reason}",
-                    expected="an error (ret_code ≠ 0)",
-                    actual=0,
-                    pointer="/ret_code",
-                )
-            ],
-            exchange,
-        )
-    elif code is not None and code != expected_code:
-        found += findings(
-            [
-                deviation(
-                    "DCJ-ERROR-002",
-                    run.profile,
-                    f"rejected with ret_code {code}, not {expected_code}: {reason}",
-                    expected=f"{expected_code} {codes.TOKENS.get(expected_code, '')}".strip(),
-                    actual=code,
-                    pointer="/ret_code",
-                )
-            ],
-            exchange,
-        )
-    return found
+    refused = rejection_deviations(ret_code(exchange), [refusal], run.profile)
+    return found + findings(refused, exchange)
 
 
 def _invalid_examples(run: Run) -> list[InvalidRequest]:
@@ -113,18 +88,7 @@ def _invalid_examples(run: Run) -> list[InvalidRequest]:
 
 REJECTIONS = Probe(
     "rejections",
-    frozenset(
-        {
-            "DCJ-INPUT-001",
-            "DCJ-INPUT-002",
-            "DCJ-INPUT-003",
-            "DCJ-INPUT-004",
-            "DCJ-ERROR-001",
-            "DCJ-ERROR-002",
-            "DCJ-ROBUST-001",
-            "DCJ-RESP-002",
-        }
-    ),
+    cases.REFUSED_INPUT,
     _invalid_cases,
     _invalid_run,
     _invalid_examples,

@@ -7,6 +7,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance.contract import FAILED, MAX_LIMIT, SUCCESSFUL
+from conformance.judgement import cases
 from conformance.judgement.exchanges import check_exchange
 from conformance.judgement.findings import Finding, findings
 from conformance.judgement.verdicts import page_fullness
@@ -52,39 +53,7 @@ def _valid_examples(run: Run) -> list[tuple[dict[str, Any], str]]:
 
 RESPONSES = Probe(
     "responses",
-    frozenset(
-        {
-            "DCJ-RESP-001",
-            "DCJ-RESP-002",
-            "DCJ-RESP-003",
-            "DCJ-RESP-004",
-            "DCJ-RESP-005",
-            "DCJ-RESP-006",
-            "DCJ-RESP-007",
-            "DCJ-ITEM-001",
-            "DCJ-ITEM-002",
-            "DCJ-ITEM-003",
-            "DCJ-ITEM-004",
-            "DCJ-ITEM-006",
-            "DCJ-ITEM-007",
-            "DCJ-DIRECTIVE-001",
-            "DCJ-DIRECTIVE-002",
-            "DCJ-DIRECTIVE-003",
-            "DCJ-CONSIST-001",
-            "DCJ-CONSIST-002",
-            "DCJ-CONSIST-003",
-            "DCJ-CONSIST-004",
-            "DCJ-PAGE-001",
-            "DCJ-PAGE-002",
-            "DCJ-PAGE-003",
-            "DCJ-PAGE-004",
-            "DCJ-PAGE-006",
-            "DCJ-FILTER-001",
-            "DCJ-FILTER-002",
-            "DCJ-FILTER-003",
-            "DCJ-ROBUST-001",
-        }
-    ),
+    cases.ANSWER,
     _valid_cases,
     _valid_run,
     _valid_examples,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,9 @@ from conformance.deviation import Profile, Severity
 from conformance.emulator import Emulator
 from tests.cassettes.helpers import APP, DATA, record
 from tests.cassettes.make_data import BROKEN, EXPECTED, LISTING
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "cassettes"
 
 
 def _failing(path: Path, profile: Profile = Profile.DOCUMENTED) -> set[str]:
@@ -168,3 +173,24 @@ def test_repeated_interactions_are_judged_once_and_counted_every_time(tmp_path: 
     assert verdict.counts["DCJ-PAGE-002"] == 4
     assert finding.deviation.message.endswith(", interaction 1; 3 more like it]")
     assert dataclasses.replace(finding.deviation, message="").rule == "DCJ-PAGE-002"
+
+
+def test_conformance_cassettes_check_imports_neither_hypothesis_nor_the_probes() -> None:
+    # The offline judge shares the verdicts with the live suite (conformance.judgement), not the
+    # suite itself: judging recordings never pays for hypothesis's import, or for pytest's.
+    script = (
+        "import contextlib, io, sys\n"
+        "from conformance.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    status = main(['cassettes', 'check', {str(SHIPPED)!r}])\n"
+        "heavy = sorted(name for name in sys.modules\n"
+        "               if name.split('.')[0] in {'hypothesis', 'pytest', '_pytest'}\n"
+        "               or name.startswith('conformance.probes'))\n"
+        "print(status, heavy)\n"
+    )
+
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+
+    assert done.stdout.strip() == "0 []", done.stdout + done.stderr
