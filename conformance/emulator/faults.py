@@ -14,7 +14,8 @@ Across calls, what one broken response does to the calls around it is a deviatio
 suite reports it: a paging fault also breaks tiling or the page count (``limit-off-by-one`` and
 DCJ-PAGE-004, ``offset-off-by-one`` and DCJ-PAGE-006), a filter fault the agreement of filtered and
 unfiltered listings (DCJ-FILTER-004, DCJ-PAGE-005), and ``crash-on-negative-offset``'s HTML page
-also breaks DCJ-RESP-002. ``rule`` is the rule a fault is about: the suite always names it.
+also breaks DCJ-RESP-002. ``rule`` is the rule a fault is about: the suite always names it;
+``bystanders`` are the rules it may name beside it, and no others.
 
 Faults combine, rewrites in the order given, and one may undo another: ``missing-total-count``
 then ``total-count-is-page-size`` puts a total back, ``directive-not-json`` leaves nothing for a
@@ -41,7 +42,12 @@ ErrorRewrite = Callable[[Document], Document]
 
 @dataclass(frozen=True)
 class Fault:
-    """One deviation: its name, the catalogue rule it breaks, and how it is made."""
+    """One deviation: its name, the catalogue rule it breaks, and how it is made.
+
+    ``bystanders``: the other rules a full suite run may also find broken, because of what the
+    fault does to the calls around the one it breaks (each fault below says why). A fault with
+    none breaks its rule alone; the toolkit's tests hold every fault to exactly this.
+    """
 
     name: str
     rule: str
@@ -49,6 +55,7 @@ class Fault:
     policy: Callable[[Policy], Policy] | None = None
     success: SuccessRewrite | None = None
     error: ErrorRewrite | None = None
+    bystanders: frozenset[str] = frozenset()
 
 
 def resolve(faults: Iterable[str | Fault]) -> tuple[Fault, ...]:
@@ -245,7 +252,10 @@ _ALL: tuple[Fault, ...] = (
           success=_items(_to_beijing_time)),
     Fault("status-done-with-failure", "DCJ-ITEM-004",
           'failed jobs report status "done with failure" (unfiltered listings only)',
-          success=_items(_done_with_failure)),
+          success=_items(_done_with_failure),
+          # The whole listing says "done with failure" where a status filter's listing says
+          # "failed": the two disagree, and so does that filter's total_count with the listing.
+          bystanders=frozenset({"DCJ-FILTER-004", "DCJ-PAGE-005"})),
     Fault("status-time-before-create", "DCJ-ITEM-007",
           "successful jobs report a status_time an hour before create_time",
           success=_items(_status_time_before_create)),
@@ -267,26 +277,40 @@ _ALL: tuple[Fault, ...] = (
           policy=_knob(max_limit=None)),
     Fault("limit-off-by-one", "DCJ-PAGE-002",
           "an explicit limit returns limit+1 jobs (never more than 100)",
-          policy=_knob(extra_item=True)),
+          policy=_knob(extra_item=True),
+          # A walk with an explicit limit sees each page's extra job again on the next page.
+          bystanders=frozenset({"DCJ-PAGE-004"})),
     Fault("offset-off-by-one", "DCJ-PAGE-004", "a non-zero offset skips one job too many",
-          policy=_knob(skip_extra=True)),
+          policy=_knob(skip_extra=True),
+          # Near the end of the listing a page without limit holds one job fewer than remain.
+          bystanders=frozenset({"DCJ-PAGE-006"})),
     Fault("total-count-is-page-size", "DCJ-PAGE-005",
           "total_count is the number of jobs on the page, not of all matches",
-          success=_total_count_is_page_size),
+          success=_total_count_is_page_size,
+          # Past the first page, total_count says fewer jobs are left than the page holds.
+          bystanders=frozenset({"DCJ-PAGE-004"})),
     Fault("default-limit-10", "DCJ-PAGE-006", "without limit a page holds 10 jobs, not 20",
           policy=_knob(default_limit=10)),
     # filters
     Fault("status-filter-ignored", "DCJ-FILTER-001", "status.n is ignored",
-          policy=_knob(filter_status=False)),
+          policy=_knob(filter_status=False),
+          # The filtered listing is the whole one, and its total_count counts every job.
+          bystanders=frozenset({"DCJ-FILTER-004", "DCJ-PAGE-005"})),
     Fault("jobs-filter-ignored", "DCJ-FILTER-002",
           "jobs.n is ignored (unknown ids are still rejected)",
-          policy=_knob(filter_jobs=False)),
+          policy=_knob(filter_jobs=False),
+          # The filtered listing is the whole one, and its total_count counts every job.
+          bystanders=frozenset({"DCJ-FILTER-004", "DCJ-PAGE-005"})),
     Fault("duplicate-job", "DCJ-FILTER-003",
           "a page of two or more jobs repeats its first job in place of its last",
-          success=_repeat_first_item),
+          success=_repeat_first_item,
+          # The job the repeat replaces is on no page of a walk, nor in a job filter's listing.
+          bystanders=frozenset({"DCJ-FILTER-004", "DCJ-PAGE-004"})),
     Fault("combined-filters-or", "DCJ-FILTER-004",
           "status.n and jobs.n together match either, not both",
-          policy=_knob(combine_filters_with_or=True)),
+          policy=_knob(combine_filters_with_or=True),
+          # The union holds jobs outside one of the two filters, and total_count counts them.
+          bystanders=frozenset({"DCJ-FILTER-001", "DCJ-FILTER-002", "DCJ-PAGE-005"})),
     # input validation
     Fault("app-not-required", "DCJ-INPUT-001",
           "a request without app lists every app's jobs in the zone",
@@ -307,7 +331,9 @@ _ALL: tuple[Fault, ...] = (
           error=_wrong_code),
     Fault("crash-on-negative-offset", "DCJ-ROBUST-001",
           "a negative offset answers HTTP 500 with an HTML page",
-          policy=_knob(crash_on_negative_offset=True)),
+          policy=_knob(crash_on_negative_offset=True),
+          # The HTML page is HTTP 500 and text/html: the suite shows DCJ-RESP-002 with it alone.
+          bystanders=frozenset({"DCJ-RESP-002"})),
     # authentication
     Fault("signature-not-checked", "DCJ-AUTH-001", "a wrong or missing signature is accepted",
           policy=_knob(check_signature=False)),
