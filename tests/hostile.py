@@ -94,6 +94,8 @@ class HostileServer(ThreadingHTTPServer):
         self.received: list[Request] = []
         #: When each request arrived (``time.monotonic``), in the order of ``received``.
         self.arrived: list[float] = []
+        #: The most body bytes one ``huge`` answer got into the socket before its client left.
+        self.streamed = 0
         #: Set when the server closes: every held or dripping connection lets go.
         self.closing = threading.Event()
         self._lock = threading.Lock()
@@ -331,6 +333,7 @@ def _answer_huge(handler: _Handler, request: Request) -> None:
             piece = block[: HUGE - sent]
             handler.wfile.write(piece)
             sent += len(piece)
+            handler.server.streamed = max(handler.server.streamed, sent)
     except OSError:
         return  # the client went away (or stopped reading for a handler timeout): stop streaming
 

@@ -318,6 +318,8 @@ def test_bad_input_is_one_line_with_the_documented_status(
 
     status, _, err = _run_in_process(argv, capsys)
 
+    # A bound, not a speed claim: what it catches takes far longer or never ends (reading
+    # /dev/zero, an emulator serving, a suite run), while a refusal takes milliseconds.
     assert time.monotonic() - started < 5, "bad input must be refused at once"
     line = _one_line(err)
     assert status == case.status, line
@@ -336,7 +338,9 @@ def test_an_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
     with pytest.raises(cassette_format.CassetteError, match="aliases expand to more than"):
         cassette_format.load(path)
 
-    assert time.monotonic() - started < 1
+    # A bound, not a speed claim: expanding the aliases (9**9 strings) takes minutes and gigabytes,
+    # refusing them milliseconds; 5 s tells the two apart on a busy host as well.
+    assert time.monotonic() - started < 5
 
 
 def test_a_cassette_with_a_recorded_alias_still_reads(tmp_path: Path) -> None:

@@ -146,12 +146,14 @@ def test_a_run_that_cannot_go_on_stops_with_one_line_exit_4_and_passes_nothing_u
     # Green means judged: every test that passed is a rule the run exercised before the stop.
     assert passed_rules(pytester) <= set(rules["exercised"])
     assert_nothing_leaked(pytester, result, secrets)
-    # A request is bounded by its deadline and retries, and nothing is sent after the stop.
+    # Bounds, not speed claims: a request is bounded by its deadline and retries (the target's
+    # promise; 1 s of slack for the run's ending on a busy host), nothing is sent after the stop, and
+    # a run that did not stop would go on until the server's HOLD (30 s) ran out, or for ever.
     assert ended - last < TIMEOUT * ATTEMPTS + 1.0, f"{ended - last:.1f} s after the last request"
     assert ended - started < 30
 
 
-def test_an_exhausted_quota_ends_the_run_within_a_second_and_names_the_request_count(
+def test_an_exhausted_quota_ends_the_run_at_once_and_names_the_request_count(
     pytester: pytest.Pytester,
 ) -> None:
     with hostile("quota", after=60) as server:
@@ -162,8 +164,10 @@ def test_an_exhausted_quota_ends_the_run_within_a_second_and_names_the_request_c
 
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert_stopped_once(result, "after 61 request(s): the API quota is exhausted")
-    assert sent == 61  # not one request after the quota answer
-    assert ended - quota_answered < 1.0
+    assert sent == 61  # not one request after the quota answer: no retry, so no back-off either
+    # A bound, not a speed claim, as for every stop above: what follows the quota answer is the
+    # run's ending, never a wait for another answer.
+    assert ended - quota_answered < TIMEOUT * ATTEMPTS + 1.0
 
 
 def test_deviations_confirmed_before_the_stop_are_still_reported_and_the_exit_status_is_1(

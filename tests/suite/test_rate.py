@@ -35,12 +35,11 @@ def test_each_worker_gets_its_share_of_the_rate() -> None:
     assert worker_rate(0.0, 2) is None  # 0: no cap
 
 
-def test_two_workers_together_keep_to_the_cap(
-    pytester: pytest.Pytester, demo_credentials: None
-) -> None:
+def _busiest_second(pytester: pytest.Pytester, *workers: str) -> int:
+    """The most requests the emulator saw within one second of a run at RATE of one response rule
+    and one rejection rule (with ``-n 2``, each worker surveys one of them)."""
     emulator = _Clocked()
     with serve(emulator) as url:
-        # One rule of the response probe and one of the rejection probe: each worker surveys one.
         result = pytester.runpytest_subprocess(
             *SUITE,
             f"--conformance-target={url}",
@@ -48,13 +47,25 @@ def test_two_workers_together_keep_to_the_cap(
             "--conformance-max-examples=1",
             "-k",
             "DCJ-RESP-001 or DCJ-INPUT-001",
-            "-n",
-            "2",
+            *workers,
             timeout=60,
         )
     assert result.ret == pytest.ExitCode.OK, "\n".join(result.outlines)
     times = sorted(emulator.times)
-    assert len(times) > 20
-    # Each worker spaces its own requests; together they stay at the cap, not at twice it.
-    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert busiest <= RATE + 2, busiest  # + 2: a request of each worker at the window's edges
+    # More requests than one second at the cap allows: the busiest second is a full one.
+    assert len(times) > RATE + 1
+    return max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+
+
+def test_two_workers_together_keep_to_the_cap(
+    pytester: pytest.Pytester, demo_credentials: None
+) -> None:
+    # Measured against one process at the same cap on the same machine, not against RATE itself:
+    # a busy host delays some requests and bunches them, in both runs alike (one process sees
+    # RATE + 1 in its busiest second on an idle machine, two workers RATE + 2).
+    alone = _busiest_second(pytester)
+    together = _busiest_second(pytester, "-n", "2")
+
+    # Each worker spaces its own requests; together they stay at the cap, not at twice it. Halfway
+    # between the two tells them apart with room for a loaded machine either way.
+    assert together < 1.5 * alone, (together, alone)
