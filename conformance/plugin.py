@@ -10,7 +10,6 @@ the suite, one of its options or one of its fixtures is used.
 from __future__ import annotations
 
 from collections.abc import Generator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -35,91 +34,61 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-class ConformanceState:
-    """Per-process state: the session (opened on first use) and what the tests report into it."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-        self._session: Session | None = None
-        self.report_written = False
-        self.recorded_count = 0
-        # Why each xdist worker's run stopped early, by worker id (the controller's view).
-        self.worker_stops: dict[str, str] = {}
-
-    @property
-    def session(self) -> Session:
-        """The session of this process, built from the options on first use."""
-        if self._session is None:
-            from conformance.session import Session, SettingError, Settings, worker_rate
-
-            option = self.config.option
-            given = {o.dest: getattr(option, o.pytest_dest) for o in OPTIONS}
-            # Under xdist each worker sends on its own: each gets its share, so the run keeps the cap.
-            workerinput = getattr(self.config, "workerinput", None)
-            workers = (workerinput or {}).get("workercount", 1)
-            given["rate"] = worker_rate(given["rate"], workers)
-            given["target"] = given["target"] or "emulator"
-            try:
-                self._session = Session(
-                    Settings(**given), name=workerinput["workerid"] if workerinput else "main"
-                )
-            except SettingError as error:
-                raise pytest.UsageError(f"--{PREFIX}{error.option}: {error}") from None
-        return self._session
-
-    @property
-    def opened(self) -> bool:
-        """Whether this process has a session (a plain test run never does)."""
-        return self._session is not None
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        """xdist: keep what a worker recorded (it travels in ``workeroutput``, as pytest-cov's data)."""
-        output = getattr(node, "workeroutput", {})
-        worker = str(node.workerinput["workerid"])
-        if output.get("conformance_recorded"):
-            self.session.recorded[worker] = output["conformance_recorded"]
-        if output.get("conformance_stopped"):
-            self.worker_stops[worker] = output["conformance_stopped"]
-        self.session.report.requests += output.get("conformance_sent", 0)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Gather what each test recorded; in the xdist controller this sees every worker's tests."""
-        if report.when != "call" or not self.opened:
-            return
-        gathered = self.session.report
-        for name, value in report.user_properties:
-            if name in {"conformance_deviations", "conformance_notes"} and isinstance(value, list):
-                gathered.deviations.extend(value)
-            elif name == "conformance_checks" and isinstance(value, int):
-                gathered.checks += value
-            elif name == "conformance_rule" and isinstance(value, str):
-                gathered.rules += 1
-                gathered.tested.append(value)
-            elif name == "conformance_not_checked" and isinstance(value, str):
-                gathered.not_checked.append(value)
-            elif name == "conformance_not_exercised" and isinstance(value, list | tuple):
-                rule_id, reason = value
-                gathered.not_exercised[str(rule_id)] = str(reason)
+_SESSION = pytest.StashKey["Session"]()
 
 
-_STATE = pytest.StashKey[ConformanceState]()
+def _session(config: pytest.Config) -> Session:
+    """This process's session, built from the options on first use."""
+    if _SESSION not in config.stash:
+        from conformance.session import Session, SettingError, Settings, worker_rate
+
+        given = {o.dest: getattr(config.option, o.pytest_dest) for o in OPTIONS}
+        # Under xdist each worker sends on its own: each gets its share, so the run keeps the cap.
+        workerinput = getattr(config, "workerinput", None)
+        given["rate"] = worker_rate(given["rate"], (workerinput or {}).get("workercount", 1))
+        given["target"] = given["target"] or "emulator"
+        try:
+            config.stash[_SESSION] = Session(
+                Settings(**given), name=workerinput["workerid"] if workerinput else "main"
+            )
+        except SettingError as error:
+            raise pytest.UsageError(f"--{PREFIX}{error.option}: {error}") from None
+    return config.stash[_SESSION]
 
 
-def _state(config: pytest.Config) -> ConformanceState:
-    return config.stash[_STATE]
+def _opened(config: pytest.Config) -> bool:
+    return _SESSION in config.stash
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "conformance(rule): a conformance test of one catalogue rule"
     )
-    state = ConformanceState(config)
-    config.stash[_STATE] = state
-    config.pluginmanager.register(state, "conformance-state")
+    config.pluginmanager.register(_Gatherer(config), "conformance-gatherer")
     given = any(getattr(config.option, f"conformance_{name}") for name in _CHECKED_AT_START)
     if given or _suite_requested(config):
-        state.session  # noqa: B018 - checked now, not after a run that may have cost an hour's quota
+        _session(config)  # checked now, not after a run that may have cost an hour's quota
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist: keep what a worker handed over (in ``workeroutput``, as pytest-cov's data travels)."""
+    if _opened(node.config):
+        worker = str(node.workerinput["workerid"])
+        _session(node.config).take_over(worker, getattr(node, "workeroutput", {}))
+
+
+class _Gatherer:
+    """Gathers what each test recorded into the report; in the xdist controller this sees every
+    worker's tests. An object, since pytest hands this hook the report alone, not the config."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" and _opened(self.config):
+            for name, value in report.user_properties:
+                _session(self.config).take(name, value)
 
 
 def _suite_requested(config: pytest.Config) -> bool:
@@ -138,7 +107,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     from conformance.errors import ConformanceError, RunStopped
 
     try:
-        _state(config).session.open()
+        _session(config).open()
     except (ConformanceError, RunStopped) as error:
         # A UsageError is printed once, as one line, with exit status 4 (pytest.exit says it twice).
         raise pytest.UsageError(f"conformance: {error}") from None
@@ -147,7 +116,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_report_header(config: pytest.Config) -> str | None:
     if not _suite_requested(config):
         return None
-    run = _state(config).session
+    run = _session(config)
     settings, seed = run.settings, run.seed
     return (
         f"conformance: target {settings.target}, app {settings.app}, zone {settings.zone}, "
@@ -155,74 +124,12 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     )
 
 
-class RecordedRule(pytest.Item):
-    """``test_rule[ID]`` against a cassette target: the rule judged over the recorded interactions."""
-
-    def __init__(self, *, rule_id: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.rule_id = rule_id
-        self.add_marker(pytest.mark.conformance(rule_id))
-
-    def runtest(self) -> None:
-        from conformance.judgement.findings import DeviationFound
-        from conformance.report import entry
-
-        run = _state(self.config).session
-        outcome = run.judged().outcome(self.rule_id)
-        # Offline: no request is sent, and the report says so.
-        self.user_properties += [("conformance_rule", self.rule_id), ("conformance_requests", 0)]
-        if outcome.notes:
-            note = entry(outcome.notes[0], url=getattr(run.target, "url", None))
-            self.user_properties.append(("conformance_notes", [note]))
-        if outcome.violations:
-            raise DeviationFound(self.rule_id, outcome.violations)
-        if not outcome.exercised:
-            self.user_properties.append(("conformance_not_exercised", (self.rule_id, outcome.skip)))
-            pytest.skip(f"not exercised: {outcome.skip}")
-        if outcome.skip is not None:
-            pytest.skip(outcome.skip)
-
-    def reportinfo(self) -> tuple[Path, None, str]:
-        return self.path, None, f"{self.name} (judged over recorded interactions)"
-
-
-def _offline_items(items: list[pytest.Item]) -> list[pytest.Item]:
-    """The suite's hypothesis tests replaced by one recorded-rule test per catalogue rule."""
-    from conformance.rules import CATALOGUE
-
-    kept: list[pytest.Item] = []
-    replaced = False
-    for item in items:
-        is_suite_test = (
-            isinstance(item, pytest.Function)
-            and item.originalname == "test_rule"
-            and item.module is not None
-            and item.module.__name__ == f"{SUITE}.test_conformance"
-        )
-        if not is_suite_test or item.parent is None:
-            kept.append(item)
-        elif not replaced:
-            replaced = True
-            kept += [
-                RecordedRule.from_parent(item.parent, name=f"test_rule[{r.id}]", rule_id=r.id)
-                for r in CATALOGUE
-            ]
-    return kept
-
-
-# tryfirst: the recorded-rule tests must exist before -k and -m select among them.
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    state = _state(config)
-    if not state.opened:
-        return
-    run = state.session
-    if run.offline:
-        items[:] = _offline_items(items)
+    accepted = _session(config).accepted if _opened(config) else {}
     for item in items:
         marker = item.get_closest_marker("conformance")
-        if marker is not None and marker.args and marker.args[0] in run.accepted:
-            reason = run.accepted[marker.args[0]]
+        if marker is not None and marker.args and marker.args[0] in accepted:
+            reason = accepted[marker.args[0]]
             item.add_marker(
                 pytest.mark.xfail(reason=f"accepted known deviation: {reason}", strict=False)
             )
@@ -237,14 +144,9 @@ def pytest_runtest_makereport(
 
     excinfo = call.excinfo
     if excinfo is not None and isinstance(excinfo.value, DeviationFound) and call.when == "call":
-        from conformance.report import entry, render_entry
+        from conformance.report import render_entry
 
-        target = _state(item.config).session.target
-        url, options = getattr(target, "url", None), getattr(target, "replay_options", None)
-        entries = [
-            entry(finding, url=url, emulator_options=options)
-            for finding in excinfo.value.findings[:3]
-        ]
+        entries = _session(item.config).entries(excinfo.value.findings[:3])
         report.user_properties.append(("conformance_deviations", entries))
         if report.failed:
             note = (
@@ -259,49 +161,31 @@ def pytest_runtest_makereport(
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    state = _state(session.config)
-    if not state.opened:
+    if not _opened(session.config):
         return
-    run = state.session
+    run = _session(session.config)
     run.close()
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         # Under xdist a worker hands its recording to the controller, which writes one cassette.
-        if run.recorder is not None:
-            workeroutput["conformance_recorded"] = run.recorder.interactions
-        workeroutput["conformance_stopped"] = run.stopped()
-        workeroutput["conformance_sent"] = run.sent()
+        workeroutput.update(run.handover())
         return
     if not _suite_requested(session.config):
         return
-    from conformance.errors import ConformanceError
-
-    stopped = run.settle(state.worker_stops.values())
-    if stopped is not None:
+    if run.settle() is not None:
         # Exit 4: the run could not judge everything; 1 when it had confirmed deviations first.
         failed_before = run.report.violations() or session.testsfailed
         session.exitstatus = (
             pytest.ExitCode.TESTS_FAILED if failed_before else pytest.ExitCode.USAGE_ERROR
         )
     # A report or a recording the user asked for and did not get must not end in a green run.
-    failed = False
-    try:
-        state.report_written = run.write_report()
-    except ConformanceError as error:
-        failed = _complain(session, error)
-    try:
-        state.recorded_count = run.write_recording()
-    except ConformanceError as error:
-        failed = _complain(session, error)
-    if failed and session.exitstatus == pytest.ExitCode.OK:
+    unwritten = run.write()
+    for error in unwritten:
+        writer = session.config.get_terminal_writer()
+        writer.line()  # the progress line may still be open
+        writer.line(f"conformance: {error}", red=True)
+    if unwritten and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
-
-
-def _complain(session: pytest.Session, error: Exception) -> bool:
-    writer = session.config.get_terminal_writer()
-    writer.line()  # the progress line may still be open
-    writer.line(f"conformance: {error}", red=True)
-    return True
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -309,17 +193,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     from conformance.report import summary_lines
 
-    run = _state(config).session
+    run = _session(config)
     terminalreporter.section("conformance")
     for line in summary_lines(run.report, accepted=run.accepted):
         terminalreporter.line(line)
     settings = run.settings
-    if _state(config).report_written:
+    if run.report_written:
         terminalreporter.line(f"JSON report: {settings.report}")
     if settings.record is not None:
         terminalreporter.line(
-            f"recorded {_state(config).recorded_count} interaction(s) to {settings.record} "
-            "(secrets scrubbed)"
+            f"recorded {run.recorded_count} interaction(s) to {settings.record} (secrets scrubbed)"
         )
 
 
@@ -327,9 +210,15 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 @pytest.fixture(scope="session")
+def conformance_session(request: pytest.FixtureRequest) -> Session:
+    """The run of this process: settings, target, report; ``judged()`` for a cassette target."""
+    return _session(request.config)
+
+
+@pytest.fixture(scope="session")
 def conformance_run(request: pytest.FixtureRequest) -> Run:
     """The opened target, its client, the profile, and the jobs learned from it."""
-    return _state(request.config).session.open()
+    return _session(request.config).open()
 
 
 @pytest.fixture(scope="session")
@@ -338,7 +227,7 @@ def conformance_settings(request: pytest.FixtureRequest) -> SearchSettings:
     and the run's seed."""
     from conformance.probes.search import SearchSettings
 
-    run = _state(request.config).session
+    run = _session(request.config)
     return SearchSettings(max_examples=run.settings.max_examples, seed=run.seed)
 
 

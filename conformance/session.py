@@ -15,7 +15,7 @@ method that needs them: judging cassettes loads neither hypothesis nor the probe
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from conformance.report import Report
 if TYPE_CHECKING:
     from conformance.cassettes.record import Recorder
     from conformance.cassettes.verdict import Verdict
+    from conformance.judgement.findings import Finding
     from conformance.probes.run import Run
     from conformance.transport import Target
 
@@ -115,9 +116,12 @@ class Session:
         self.target: Target | None = None
         self.run: Run | None = None
         self.recorder: Recorder | None = None
-        #: Interactions other processes recorded (xdist workers), by their session name.
+        #: What other processes (xdist workers) recorded, and why their runs stopped, by name.
         self.recorded: dict[str, list[dict[str, Any]]] = {}
+        self.others_stopped: dict[str, str] = {}
         self.verdict: Verdict | None = None
+        self.report_written = False
+        self.recorded_count = 0
 
     def open_target(self) -> Target:
         """The target, opened once."""
@@ -204,15 +208,71 @@ class Session:
         if self.target is not None:
             self.target.close()
 
-    def settle(self, others: Iterable[str | None] = ()) -> str | None:
+    def handover(self) -> dict[str, Any]:
+        """What this process hands the one that writes the report, when it is one of several
+        (pytest-xdist's ``workeroutput``): its recording, why it stopped, what it sent."""
+        return {
+            "conformance_recorded": self.recorder.interactions if self.recorder else None,
+            "conformance_stopped": self.stopped(),
+            "conformance_sent": self.sent(),
+        }
+
+    def take_over(self, name: str, handed: Mapping[str, Any]) -> None:
+        """Take what process ``name`` handed over (``handover``)."""
+        if handed.get("conformance_recorded"):
+            self.recorded[name] = handed["conformance_recorded"]
+        if handed.get("conformance_stopped"):
+            self.others_stopped[name] = handed["conformance_stopped"]
+        self.report.requests += handed.get("conformance_sent", 0)
+
+    def settle(self) -> str | None:
         """Count this process's requests into the report (learning and retried ones included, once
         each: what the server counted) and say why the run stopped early, if it did: the first
-        reason of this process or of ``others`` (other processes' runs). None: it ran to its end."""
+        reason of this process or of the others. None: it ran to its end."""
         self.report.requests += self.sent()
-        stops = [stop for stop in (self.stopped(), *others) if stop]
+        stops = [stop for stop in (self.stopped(), *self.others_stopped.values()) if stop]
         if stops:
             self.report.stopped = stops[0]
         return self.report.stopped
+
+    def take(self, name: str, value: object) -> None:
+        """Gather one thing a suite test recorded (``conformance_*``; see conformance/suite) into
+        the report; what is not the suite's is left alone."""
+        report = self.report
+        if name in {"conformance_deviations", "conformance_notes"} and isinstance(value, list):
+            report.deviations.extend(value)
+        elif name == "conformance_checks" and isinstance(value, int):
+            report.checks += value
+        elif name == "conformance_rule" and isinstance(value, str):
+            report.rules += 1
+            report.tested.append(value)
+        elif name == "conformance_not_checked" and isinstance(value, str):
+            report.not_checked.append(value)
+        elif name == "conformance_not_exercised" and isinstance(value, list | tuple):
+            rule_id, reason = value
+            report.not_exercised[str(rule_id)] = str(reason)
+
+    def entries(self, found: Iterable[Finding]) -> list[dict[str, Any]]:
+        """Report entries for ``found``, each with a replay line against this run's target."""
+        from conformance.report import entry
+
+        target = self.target
+        url, options = getattr(target, "url", None), getattr(target, "replay_options", None)
+        return [entry(finding, url=url, emulator_options=options) for finding in found]
+
+    def write(self) -> list[ConformanceError]:
+        """Write the report and the recording the settings ask for; what could not be written (a run
+        that did not get them must not end green)."""
+        failed: list[ConformanceError] = []
+        try:
+            self.report_written = self.write_report()
+        except ConformanceError as error:
+            failed.append(error)
+        try:
+            self.recorded_count = self.write_recording()
+        except ConformanceError as error:
+            failed.append(error)
+        return failed
 
     def write_recording(self) -> int:
         """Write what this process and the others it was handed recorded; how many interactions."""
