@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import warnings
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +28,12 @@ from conformance.signing import (
     string_to_sign,
     verify,
 )
+
+with warnings.catch_warnings():
+    # qingcloud-sdk is Python-2-era code: its imports warn on Python 3. Imported, not skipped when
+    # missing: it is a dev dependency, and a cross-check that skipped itself would check nothing.
+    warnings.simplefilter("ignore")
+    from qingcloud.conn import auth as sdk_auth
 
 SECRET = "SECRETACCESSKEY"
 CREDENTIALS = Credentials("QYACCESSKEYIDEXAMPLE", SECRET)
@@ -188,7 +195,8 @@ def test_verify_with_the_wrong_secret_fails() -> None:
     assert not verify(pairs, "SECRETACCESSKEZ", verb="GET", path="/iaas/")
 
 
-@given(random_params, st.sampled_from(SIGNATURE_METHODS))
+@pytest.mark.parametrize("method", SIGNATURE_METHODS)
+@given(params=random_params)
 def test_what_sign_signs_verify_accepts_after_the_trip_through_a_query_string(
     params: dict[str, Any], method: str
 ) -> None:
@@ -365,15 +373,27 @@ def test_parse_time_inverts_format_time(moment: datetime) -> None:
     assert parse_time(format_time(moment)) == moment.replace(microsecond=0)
 
 
-@settings(max_examples=15)
-@given(random_params, st.sampled_from(["GET", "POST"]), st.sampled_from(["/iaas/", "/iaas"]))
+# CI runs this derandomized (tests/conftest.py): the same examples every run, so their number is all
+# the cross-check ever sees. Per verb and path, SDK_EXAMPLES is the fewest at which every one of 30
+# seeds tried drew every kind of text the two signers must encode alike: a space, "~", other
+# reserved and control characters, non-ASCII and astral characters, an empty name suffix or value,
+# a dot in a name, negative integers, lists, several parameters (at 50, 3 of the 30 missed one; at
+# 25, 17 did). 400 signatures by both signers take about half a second.
+SDK_EXAMPLES = 100
+
+
+@pytest.mark.parametrize("verb", ["GET", "POST"])
+@pytest.mark.parametrize("path", ["/iaas/", "/iaas"])
+@settings(max_examples=SDK_EXAMPLES)
+@given(params=random_params)
 def test_our_signature_equals_the_official_sdks(
     params: dict[str, Any], verb: str, path: str
 ) -> None:
-    auth = pytest.importorskip("qingcloud.conn.auth")
     # Through a dict, as the SDK holds them: "p_a.1" given and "p_a": [...] flattened would collide.
     pairs = list(dict(wire.encode({**params, **AUTH})).items())
-    handler = auth.QuerySignatureAuthHandler("api.qingcloud.com", CREDENTIALS.access_key_id, SECRET)
+    handler = sdk_auth.QuerySignatureAuthHandler(
+        "api.qingcloud.com", CREDENTIALS.access_key_id, SECRET
+    )
 
     query, sdk_signature = handler._calc_signature(dict(pairs), verb, path)
 
@@ -382,8 +402,9 @@ def test_our_signature_equals_the_official_sdks(
 
 
 def test_our_hmac_sha1_signature_equals_the_official_sdks() -> None:
-    auth = pytest.importorskip("qingcloud.conn.auth")
-    handler = auth.QuerySignatureAuthHandler("api.qingcloud.com", CREDENTIALS.access_key_id, SECRET)
+    handler = sdk_auth.QuerySignatureAuthHandler(
+        "api.qingcloud.com", CREDENTIALS.access_key_id, SECRET
+    )
     handler._hmac_256 = None  # the SDK falls back to HmacSHA1 only when it has no SHA-256
     pairs = [*wire.encode({"app": "app 应用", "jobs": ["j-1", "j-2"]}), *AUTH.items()]
     pairs = [(n, "HmacSHA1" if n == "signature_method" else v) for n, v in pairs]

@@ -178,11 +178,8 @@ def test_a_correctly_signed_request_verifies(encode: object) -> None:
     assert not Verifier("other").verify(pieces, params_of(pieces), verb="GET", path="/iaas/")
 
 
-@given(
-    key=st.binary(max_size=200),
-    message=st.binary(max_size=300),
-    method=st.sampled_from(["sha256", "sha1"]),
-)
+@pytest.mark.parametrize("method", ["sha256", "sha1"])
+@given(key=st.binary(max_size=200), message=st.binary(max_size=300))
 def test_keyed_hmac_is_hmac_digest(key: bytes, message: bytes, method: str) -> None:
     # Keys longer than the hash's block (64 bytes) are hashed first: both sides of that are drawn.
     digest = getattr(hashlib, method)
