@@ -4,6 +4,9 @@ Hypothesis profiles are explicit here, never inherited silently.
 
 ``ci`` (chosen when the CI variable is set) is derandomized, has no deadline (a shared 2-core machine
 makes timings noisy) and keeps no example database, so a run on a clean clone is reproducible.
+Derandomized, a test sees the same examples on every run, so their number is all it ever checks: a
+test that needs more than ``max_examples`` sets its own count beside it, with the reason (the
+signature cross-check against the official SDK in ``tests/test_signing.py``: 100 per verb and path).
 """
 
 from __future__ import annotations
