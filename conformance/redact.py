@@ -92,14 +92,20 @@ class RedactedText(str):
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return repr(redact_query(str(self))[0])
+        return repr(redact_text(redact_query(str(self))[0])[0])
 
 
 class RedactedBytes(bytes):
     """The same for a form body in bytes."""
 
     def __repr__(self) -> str:
-        return repr(redact_query(self.decode("utf-8", "replace"))[0].encode())
+        return repr(
+            redact_body(
+                redact_query(self.decode("utf-8", "surrogateescape"))[0].encode(
+                    "utf-8", "surrogateescape"
+                )
+            )
+        )
 
 
 @functools.lru_cache(maxsize=4096)  # the same few names, again and again

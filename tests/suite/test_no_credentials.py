@@ -141,6 +141,14 @@ def test_a_crash_inside_the_toolkit_with_locals_shown(conformance_client):
     conformance_client.call({"app": "app-tg3lbp0a", "signature_method": "HmacMD5"})
 
 
+def test_a_plain_assert_on_what_was_sent(conformance_client):
+    # Assertion rewriting shows both sides: the query and the form body, which hold the signature.
+    get = conformance_client.call({"app": "app-tg3lbp0a", "limit": 1})
+    post = conformance_client.call({"app": "app-tg3lbp0a", "limit": 1}, verb="POST")
+    query, body = get.request.query, post.request.body
+    assert "limit=2" in query or b"limit=2" in body
+
+
 @settings(max_examples=3, database=None, deadline=None, derandomize=True)
 @given(limit=st.integers(min_value=1, max_value=3))
 def test_a_hypothesis_test_that_fails(conformance_client, limit):
@@ -180,7 +188,7 @@ def test_a_users_crashing_tests_print_and_write_no_credential(
         timeout=TIMEOUT,
     )
 
-    result.assert_outcomes(failed=5)
+    result.assert_outcomes(failed=6)
     result.stdout.fnmatch_lines(
         [
             "*RuntimeError: boom after Exchange(request=Request(*",
