@@ -3,7 +3,8 @@
 Pure, with two callers in mind: ``conformance sign`` (before it signs what a user typed) and the live
 target (before it sends). A query or form body is read every way a server might read it: split on
 ``&`` and on ``;`` (some servers still split there), each name percent-decoded, stripped of spaces
-and compared in any letter case. Exactly one parameter may read as ``action``, it must be named
+and compared in any letter case, also with what a server might drop from a name (a NUL and what
+follows, a ``.N`` list index, ``[]``). Exactly one parameter may read as ``action``, it must be named
 ``action`` exactly, and its value must be DescribeClusterJobs exactly: a second one, even one that
 says DescribeClusterJobs too, leaves the action to whichever the server happens to keep.
 """
@@ -16,6 +17,9 @@ from urllib.parse import unquote_plus
 from conformance.client import ACTION
 
 _SEPARATORS = re.compile("[&;]")
+# What a server may drop from a name before it reads it: a C string's end (NUL and after), a
+# QingCloud list index (``action.1``), a PHP-style array (``action[]``), surrounding space.
+_NAME_BASE = re.compile(r"[\x00.\[]")
 _SHOWN = 40  # characters of a refused value shown in a message
 
 
@@ -27,7 +31,7 @@ def actions(*texts: str) -> list[tuple[str, str]]:
         for piece in _SEPARATORS.split(text):
             raw_name, _, raw_value = piece.partition("=")
             name = unquote_plus(raw_name)
-            if name.strip().lower() == "action":
+            if _NAME_BASE.split(name, 1)[0].strip().lower() == "action":
                 found.append((name, unquote_plus(raw_value)))
     return found
 

@@ -44,6 +44,21 @@ ALLOWED = "only action=DescribeClusterJobs, once, is ever signed or sent"
             id="space-in-name",
         ),
         pytest.param(
+            "action=DescribeClusterJobs&action%00=RunInstances",
+            "2 action parameters ('action'='DescribeClusterJobs', 'action\\x00'='RunInstances')",
+            id="nul-in-name",
+        ),
+        pytest.param(
+            "action=DescribeClusterJobs&action.1=RunInstances",
+            "2 action parameters ('action'='DescribeClusterJobs', 'action.1'='RunInstances')",
+            id="list-index",
+        ),
+        pytest.param(
+            "action=DescribeClusterJobs&action[]=RunInstances",
+            "2 action parameters ('action'='DescribeClusterJobs', 'action[]'='RunInstances')",
+            id="php-array",
+        ),
+        pytest.param(
             "action=DescribeClusterJobs&%61ction=RunInstances",
             "2 action parameters ('action'='DescribeClusterJobs', 'action'='RunInstances')",
             id="percent-encoded-name",
