@@ -24,6 +24,7 @@ directive edit to change. The emulator answers all the same; the suite names wha
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -104,6 +105,8 @@ def _directive(change: Callable[[Document, Document], None]) -> Callable[[Docume
     """An item change that edits the decoded directive and writes it back compactly."""
 
     def edit(item: Document, query: Query) -> None:
+        if not isinstance(item["directive"], str):
+            return  # another fault made it no string: that is the deviation this item shows
         try:
             directive = json.loads(item["directive"])
         except ValueError:
@@ -135,7 +138,8 @@ def _status_time_before_create(item: Document, query: Query) -> None:
 
 def _directive_as_python_repr(item: Document, query: Query) -> None:
     # What str(dict) gives: single quotes, so not JSON.
-    item["directive"] = str(json.loads(item["directive"]))
+    directive = item["directive"]
+    item["directive"] = str(json.loads(directive) if isinstance(directive, str) else directive)
 
 
 def _privilege_as_string(directive: Document, item: Document) -> None:
@@ -171,6 +175,40 @@ def _ret_code_as_string(document: Document, query: Query) -> Document:
 def _total_count_as_string(document: Document, query: Query) -> Document:
     if "total_count" in document:  # another fault may have left it out
         document["total_count"] = str(document["total_count"])
+    return document
+
+
+def _other_zone(directive: Document, item: Document) -> None:
+    directive["zone"] = "sh1a" if directive["zone"] != "sh1a" else "pek3a"
+
+
+def _another_cluster(directive: Document, item: Document) -> None:
+    # resources.clusters is left as it was, and within resource_ids: only the two lists disagree.
+    directive["clusters"] = [*directive["clusters"], "cl-" + item["job_id"][-8:]]
+
+
+def _directive_decoded(item: Document, query: Query) -> None:
+    # Another fault may have made it not JSON: that is then the deviation this item shows.
+    with contextlib.suppress(TypeError, ValueError):
+        item["directive"] = json.loads(item["directive"])
+
+
+def _owner_left_out(item: Document, query: Query) -> None:
+    del item["owner"]
+
+
+def _owner_as_number(item: Document, query: Query) -> None:
+    item["owner"] = 10001
+
+
+def _undocumented_field(item: Document, query: Query) -> None:
+    item["priority"] = 0
+
+
+def _total_count_one_short(document: Document, query: Query) -> Document:
+    total = document.get("total_count")
+    if isinstance(total, int) and total > 0:  # another fault may have left it out or changed it
+        document["total_count"] = total - 1
     return document
 
 
@@ -244,10 +282,20 @@ _ALL: tuple[Fault, ...] = (
           success=_action_without_suffix),
     Fault("ret-code-as-string", "DCJ-RESP-006", 'success responses carry ret_code "0", a string',
           success=_ret_code_as_string),
+    Fault("status-filtered-in-an-array", "DCJ-RESP-001",
+          "a status-filtered listing is answered with a JSON array holding the document "
+          "(the plain listings the suite learns from stay objects)",
+          policy=_knob(status_filter_in_an_array=True)),
     Fault("total-count-twice", "DCJ-RESP-007",
           "success responses name total_count twice (the same value both times)",
           success=_total_count_twice),
     # items
+    Fault("missing-owner", "DCJ-ITEM-001", "jobs leave out owner",
+          success=_items(_owner_left_out)),
+    Fault("owner-as-number", "DCJ-ITEM-002", "owner is a number (10001), not a string",
+          success=_items(_owner_as_number)),
+    Fault("undocumented-job-field", "DCJ-ITEM-006", "every job also carries priority: 0",
+          success=_items(_undocumented_field)),
     Fault("local-time-offset", "DCJ-ITEM-003", "create_time and status_time in +08:00, not Z",
           success=_items(_to_beijing_time)),
     Fault("status-done-with-failure", "DCJ-ITEM-004",
@@ -260,6 +308,9 @@ _ALL: tuple[Fault, ...] = (
           "successful jobs report a status_time an hour before create_time",
           success=_items(_status_time_before_create)),
     # the embedded directive
+    Fault("directive-as-object", "DCJ-DIRECTIVE-001",
+          "directive is the decoded JSON object, not a string holding it",
+          success=_items(_directive_decoded)),
     Fault("directive-not-json", "DCJ-DIRECTIVE-002", "directive is a Python repr (single quotes)",
           success=_items(_directive_as_python_repr)),
     Fault("directive-privilege-string", "DCJ-DIRECTIVE-003",
@@ -272,6 +323,12 @@ _ALL: tuple[Fault, ...] = (
     Fault("resource-ids-mismatch", "DCJ-CONSIST-002",
           "resource_ids also lists a node (cln-…) the directive does not name",
           success=_items(_extra_node)),
+    Fault("clusters-mismatch", "DCJ-CONSIST-003",
+          "directive.clusters names one more cluster than resources.clusters",
+          success=_items(_directive(_another_cluster))),
+    Fault("directive-other-zone", "DCJ-CONSIST-004",
+          "directive.zone names another zone than the one asked",
+          success=_items(_directive(_other_zone))),
     # paging
     Fault("no-cap-at-100", "DCJ-PAGE-001", "limit above 100 returns more than 100 jobs",
           policy=_knob(max_limit=None)),
@@ -289,6 +346,12 @@ _ALL: tuple[Fault, ...] = (
           success=_total_count_is_page_size,
           # Past the first page, total_count says fewer jobs are left than the page holds.
           bystanders=frozenset({"DCJ-PAGE-004"})),
+    Fault("total-count-one-short", "DCJ-PAGE-003",
+          "total_count counts one job fewer than match (so a page of all of them holds more)",
+          success=_total_count_one_short,
+          # The total disagrees with the listing, and the last page of a walk holds one job more
+          # than the total leaves.
+          bystanders=frozenset({"DCJ-PAGE-004", "DCJ-PAGE-005"})),
     Fault("default-limit-10", "DCJ-PAGE-006", "without limit a page holds 10 jobs, not 20",
           policy=_knob(default_limit=10)),
     # filters

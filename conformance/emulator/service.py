@@ -258,7 +258,10 @@ class Emulator:
 
     def _respond(self, snapshot: _Snapshot, outcome: Outcome) -> Response:
         if isinstance(outcome, Query):
-            return self._answer(snapshot, outcome)
+            answer = self._answer(snapshot, outcome)
+            if self.policy.status_filter_in_an_array and outcome.statuses:
+                return Response(answer.status, b"[" + answer.body + b"]", answer.headers)
+            return answer
         return self._error(outcome) if isinstance(outcome, Rejection) else outcome
 
     def _tick(self, now: float) -> None:

@@ -194,7 +194,51 @@ def _crash(right: Response, wrong: Response) -> None:
     assert wrong.body.startswith(b"<html>")
 
 
+def _array(right: Response, wrong: Response) -> None:
+    assert json.loads(wrong.body) == [_body(right)]
+
+
+def _owner_missing(right: Response, wrong: Response) -> None:
+    assert all("owner" in item for item in _items(right))
+    assert not any("owner" in item for item in _items(wrong))
+
+
+def _owner_number(right: Response, wrong: Response) -> None:
+    assert {type(item["owner"]) for item in _items(wrong)} == {int}
+
+
+def _extra_field(right: Response, wrong: Response) -> None:
+    for good, bad in zip(_items(right), _items(wrong), strict=True):
+        assert bad == {**good, "priority": 0}
+
+
+def _directive_object(right: Response, wrong: Response) -> None:
+    assert [item["directive"] for item in _items(wrong)] == _directives(right)
+
+
+def _clusters(right: Response, wrong: Response) -> None:
+    for item, directive in zip(_items(wrong), _directives(wrong), strict=True):
+        assert directive["clusters"][:-1] == item["resources"]["clusters"]
+
+
+def _zone(right: Response, wrong: Response) -> None:
+    assert {directive["zone"] for directive in _directives(right)} == {"pek3a"}
+    assert {directive["zone"] for directive in _directives(wrong)} == {"sh1a"}
+
+
+def _one_short(right: Response, wrong: Response) -> None:
+    assert _body(wrong)["total_count"] == _body(right)["total_count"] - 1 == len(_items(wrong)) - 1
+
+
 CASES: dict[str, Case] = {
+    "status-filtered-in-an-array": Case({**BASE, "status": ["failed"]}, _array, single=True),
+    "missing-owner": Case(BASE, _owner_missing, single=True),
+    "owner-as-number": Case(BASE, _owner_number, single=True),
+    "undocumented-job-field": Case(BASE, _extra_field, single=True),
+    "directive-as-object": Case(BASE, _directive_object, single=True),
+    "clusters-mismatch": Case(BASE, _clusters, single=True),
+    "directive-other-zone": Case(BASE, _zone, single=True),
+    "total-count-one-short": Case({**BASE, "jobs": ["j-etkt94ebqra"]}, _one_short, single=True),
     "missing-total-count": Case(BASE, _total_missing, single=True),
     "total-count-as-string": Case(BASE, _total_string, single=True),
     "wrong-action-name": Case(BASE, _action, single=True),
@@ -287,6 +331,7 @@ def wire_pairs(params: dict[str, Any]) -> list[tuple[str, str]]:
         ("combined-filters-or", {**BASE, "status": ["failed"]}),
         ("crash-on-negative-offset", {**BASE, "offset": 3}),
         ("jobs-filter-ignored", BASE),
+        ("status-filtered-in-an-array", BASE),
     ],
 )
 def test_a_fault_for_particular_inputs_leaves_other_inputs_alone(
