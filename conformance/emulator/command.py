@@ -166,9 +166,10 @@ def build(args: argparse.Namespace) -> tuple[Emulator, list[str]]:
 def _credentials() -> tuple[signing.Credentials, list[str]]:
     key_id, secret = os.environ.get(KEY_ID_VARIABLE), os.environ.get(SECRET_VARIABLE)
     if key_id and secret:
-        # The secret came from the environment: never echo it.
+        # The pair came from the environment: never echo the secret, nor the whole key id (a CI
+        # log is read by many); its first letters say which key it is.
         return signing.Credentials(key_id, secret), [
-            f"access key id: {key_id} (from {KEY_ID_VARIABLE})"
+            f"access key id: {signing.redact_key_id(key_id)} (from {KEY_ID_VARIABLE})"
         ]
     if key_id or secret:
         missing = SECRET_VARIABLE if key_id else KEY_ID_VARIABLE

@@ -23,6 +23,8 @@ from conformance import codes
 from conformance.emulator.service import Emulator
 from conformance.errors import UsageError
 from conformance.exchange import Request, Response, json_response
+from conformance.redact import redact_query, redact_text
+from conformance.shown import shown
 
 # A correct request is a few kilobytes (a hundred job ids fit in 3 KB); http.server refuses request
 # lines over 64 KiB itself, and a body gets the same allowance.
@@ -182,11 +184,18 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         if self.server.log_requests:
-            self.server.log(f'{self.address_string()} "{self.requestline[:200]}" {code}')
+            line = _logged(self.requestline)[:200]
+            self.server.log(f'{self.address_string()} "{line}" {code}')
 
     def log_message(self, format: str, *args: Any) -> None:
         # http.server's own complaints (bad request line, timeouts) as one line, never a page.
-        self.server.log(f"{self.address_string()} {format % args}"[:300])
+        self.server.log(f"{self.address_string()} {_logged(format % args)}"[:300])
+
+
+def _logged(text: str) -> str:
+    """A request line as a log may show it: the key id and the signature redacted, control
+    characters escaped (a log is read on a terminal, and by many)."""
+    return shown(redact_text(redact_query(text)[0])[0])
 
 
 def _stderr(line: str) -> None:

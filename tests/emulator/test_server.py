@@ -279,3 +279,26 @@ def test_an_exception_inside_the_emulator_is_an_internal_error_not_a_dead_connec
     assert response.status == 200
     assert body_json(response)["ret_code"] == 5000
     assert any("RuntimeError('bug')" in line for line in lines)
+
+
+def test_a_logged_request_line_shows_no_key_id_and_no_signature(emulator: Emulator) -> None:
+    logged: list[str] = []
+    server = make_server(emulator, log=logged.append, log_requests=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        query = signed_query(BASE)
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=5)
+        connection.request("GET", f"/iaas/?{query}")
+        connection.getresponse().read()
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    signature = dict(pair.split("=", 1) for pair in query.split("&"))["signature"]
+    assert len(logged) == 1
+    assert "access_key_id=REDACTED" in logged[0]
+    assert "signature=REDACTED" in logged[0]
+    assert signature not in logged[0]
+    assert "QYACCESSKEYIDEXAMPLE" not in logged[0]
