@@ -174,9 +174,9 @@ def _record_corpus(path: Path, faults: list[str]) -> None:
     client = Client(target)
     recorder = Recorder(target)
     client.observers.append(recorder)
-    listing = {"app": APP, "limit": 100}
+    listing: dict[str, Any] = {"app": APP, "limit": 100}
     jobs = [job.job_id for job in emulator.jobs if job.app == APP][:3]
-    for params in [
+    calls: list[dict[str, Any]] = [
         listing,
         {"app": APP},
         {"app": APP, "limit": 101},
@@ -186,7 +186,8 @@ def _record_corpus(path: Path, faults: list[str]) -> None:
         {"app": APP, "jobs": jobs, "verbose": 0},
         listing,
         {"app": APP, "jobs": ["j-000000000000"]},
-    ]:
+    ]
+    for params in calls:
         client.call(params)
     base = [("action", ACTION), ("zone", "pek3a")]
     for pairs in [

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,7 +137,7 @@ def test_listings_that_changed_far_from_a_walk_make_it_incomparable(tmp_path: Pa
 def test_a_request_the_page_says_must_be_refused_is_judged_by_the_answer_it_got(
     tmp_path: Path,
 ) -> None:
-    calls = [{}, {"app": APP, "limit": "x"}, {"app": APP, "status": ["done"]}]
+    calls: list[dict[str, Any]] = [{}, {"app": APP, "limit": "x"}, {"app": APP, "status": ["done"]}]
     refused = record(tmp_path / "refused.yaml", calls)
     accepted = record(
         tmp_path / "accepted.yaml",
@@ -151,7 +152,7 @@ def test_a_request_the_page_says_must_be_refused_is_judged_by_the_answer_it_got(
 def test_an_unknown_job_id_is_judged_against_the_complete_listing_recorded_with_it(
     tmp_path: Path,
 ) -> None:
-    unknown = [LISTING, {"app": APP, "jobs": ["j-000000000000"]}]
+    unknown: list[dict[str, Any]] = [LISTING, {"app": APP, "jobs": ["j-000000000000"]}]
 
     assert _failing(record(tmp_path / "ok.yaml", unknown)) == set()
     assert _failing(record(tmp_path / "bad.yaml", unknown, faults=["unknown-job-empty-list"])) == {
