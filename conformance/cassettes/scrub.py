@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import html
 import re
 from collections.abc import Collection, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -56,7 +57,10 @@ _MIN_TEXT_REPLACEMENT = 8
 # Where a signature may sit: a run of base64 characters, percent escapes and JSON's "\/" (one
 # character class, so the search stays fast on a large body). Decoded, a signature in it is 27 or 43
 # base64 characters and an "=" (HmacSHA1, HmacSHA256), not glued to more of them.
-_RUN = re.compile(r"[A-Za-z0-9+/%=\\]{28,}")
+# A stretch of text a signature may hide in, in any encoding a server writes: raw base64,
+# percent-encoded, JSON-escaped (``\/``, ``\u002B``) or HTML-escaped (``&#x2F;``, ``&#43;``).
+_RUN = re.compile(r"[A-Za-z0-9+/%=\\&#;]{28,}")
+_JSON_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})")
 _SIGNATURE_SHAPE = re.compile(r"(?<![A-Za-z0-9+/])(?:[A-Za-z0-9+/]{43}|[A-Za-z0-9+/]{27})=")
 # A whole body that is base64 (vcrpy's YAML keeps a binary body so; other tools do in JSON).
 _BASE64_BODY = re.compile(
@@ -144,12 +148,21 @@ class _Known:
         return "".join([*pieces, text[done:]]), found
 
     def _signatures_in(self, run: str) -> set[str]:
-        decoded = _unquoted(run.replace("\\/", "/"))
+        decoded = _unquoted(_unescaped(run))
         return {
             match.group()
             for match in _SIGNATURE_SHAPE.finditer(decoded)
             if match.group() in self.signatures
         }
+
+
+def _unescaped(text: str) -> str:
+    """``text`` with JSON's and HTML's escapes of a character undone (a signature's ``+``, ``/``
+    and ``=`` are escaped by many serialisers: System.Text.Json writes ``\\u002B``)."""
+    if "\\" in text:
+        text = _JSON_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), text)
+        text = text.replace("\\/", "/")
+    return html.unescape(text) if "&#" in text else text
 
 
 def _unquoted(text: str) -> str:

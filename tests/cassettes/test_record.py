@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime, timedelta, timezone
@@ -99,6 +100,9 @@ class EchoingTarget(Target):
             "echo": query,
             "encoded": quote(query, safe=""),
             "earlier": self.previous,
+            # As OWASP-style HTML escaping writes it.
+            "html": signature.replace("/", "&#x2F;").replace("+", "&#43;").replace("=", "&#x3D;"),
+            "dotnet": signature,  # escaped below, in the JSON text
         }
         self.previous = re.sub(
             "%[0-9A-F]{2}", lambda hex: hex.group().lower(), quote(signature, safe="")
@@ -109,7 +113,11 @@ class EchoingTarget(Target):
             ("X-Request-Echo", quote_plus(signature)),
             ("X-Key", self.key_id),
         )
-        return Response(200, json.dumps(body).replace("/", "\\/").encode(), headers)
+        text = json.dumps(body).replace("/", "\\/")
+        # As System.Text.Json writes + and = by default: \u002B, \u003D (the value is the same).
+        escaped = json.dumps(signature).replace("+", "\\u002B").replace("=", "\\u003D")
+        text = text.replace(json.dumps(signature).replace("/", "\\/"), escaped, 1)
+        return Response(200, text.encode(), headers)
 
 
 def test_the_recorder_scrubs_the_runs_key_id_and_signatures_wherever_a_server_echoes_them() -> None:
@@ -136,6 +144,11 @@ def test_the_recorder_scrubs_the_runs_key_id_and_signatures_wherever_a_server_ec
         }:
             assert form not in text, form
         assert secret.replace("/", "\\/") not in text
+    # The escaped forms, read back as JSON and HTML, hold no signature either.
+    for interaction in recorder.interactions:
+        document = json.loads(interaction["response"]["body"]["string"])
+        shown = [html.unescape(str(value)) for value in document.values()]
+        assert not [signature for signature in sent for text in shown if signature in text]
     assert credentials.secret_access_key.reveal() not in text
     response = recorder.interactions[0]["response"]
     assert response["headers"]["Content-Type"] == ["application/json"]
