@@ -540,7 +540,6 @@ def _error_deviations(document: dict[str, Any], profile: Profile) -> Iterator[De
         )
 
 
-
 # The checks an answer of each kind goes through, for ``registry.rules_of``: which rules a success
 # page, an error, and the page bounds (which hold whatever was asked) can break.
 SUCCESS_CHECKS = (
