@@ -217,7 +217,7 @@ class _Judgement:
         if refusals:
             rules: Iterable[str] = {refusal.rule for refusal in refusals} | cases.REFUSED_INPUT
         elif seen.asked.documented:
-            rules = cases.ANSWER
+            rules = cases.answer_rules(seen.exchange().response.document, seen.asked.params)
         else:
             rules = cases.ODD | rules_of(validate_request)
         for rule_id in rules:

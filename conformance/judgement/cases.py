@@ -8,8 +8,20 @@ starts to emit is judged by every kind of case that runs the check. The live pro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from conformance import validate
-from conformance.contract import AUTH_FAILURES, INVALID_INPUTS
+from conformance.contract import (
+    AUTH_FAILURES,
+    INVALID_INPUTS,
+    JOBS,
+    LIMIT,
+    MAX_LIMIT,
+    OFFSET,
+    STATUS,
+)
+from conformance.jsontext import is_int
 from conformance.judgement.exchanges import transport_deviations
 from conformance.judgement.verdicts import (
     filtered_listing_deviations,
@@ -46,3 +58,71 @@ FILTERED_WALK = rules_of(filtered_listing_deviations)
 
 #: A walk of pages of one limit: the listing tiled, with its total.
 PAGING_WALK = rules_of(paging_walk_deviations)
+
+
+# --- what one served answer could have broken -----------------------------------------------------
+
+#: The rules of ``ANSWER`` that not every answer can break: only a listing served for a documented
+#: request, with what the rule is about in it. A rule no such answer exercised is not judged (live:
+#: ``probes.search``; offline: ``cassettes.judge``), whatever the probe's other answers were.
+ANSWER_DEPENDENT = frozenset(ANSWER - {"DCJ-RESP-001", "DCJ-RESP-002", "DCJ-ROBUST-001"})
+
+_ABOUT_JOBS = frozenset(
+    rule_id
+    for rule_id in ANSWER_DEPENDENT
+    if rule_id.startswith(("DCJ-ITEM-", "DCJ-DIRECTIVE-", "DCJ-CONSIST-"))
+) | {"DCJ-FILTER-003", "DCJ-PAGE-003"}
+_ANY_LISTING = frozenset(
+    {"DCJ-RESP-003", "DCJ-RESP-004", "DCJ-RESP-005", "DCJ-RESP-006", "DCJ-RESP-007"}
+)
+
+#: Why a rule of ``ANSWER_DEPENDENT`` was not exercised, when no answer applied it.
+UNSERVED = {
+    "DCJ-PAGE-001": f"no request for more than {MAX_LIMIT} jobs was served a listing that had them",
+    "DCJ-PAGE-002": "no request with a limit was served a listing longer than that limit",
+    "DCJ-PAGE-004": "no request with a limit was served a listing that had jobs to show",
+    "DCJ-PAGE-006": "no request without a limit was served a listing that had jobs to show",
+    "DCJ-FILTER-001": "no request with a status filter was served a listing",
+    "DCJ-FILTER-002": "no request with a job filter was served a listing",
+}
+SERVED_NO_JOB = "no valid request was served a listing that held a job"
+SERVED_NOTHING = "no valid request was served a listing (the target refused them all)"
+
+
+def answer_rules(document: object, params: Mapping[str, Any]) -> frozenset[str]:
+    """The rules of ``ANSWER`` that ``document``, served for the documented request ``params``,
+    could have broken: the transport and body rules always; the rest only when the answer is a
+    listing (``job_set`` a list), with what the rule is about in it — jobs for the job rules, a
+    filter asked for, a limit the listing could overflow."""
+    always = ANSWER - ANSWER_DEPENDENT
+    if not isinstance(document, dict) or not isinstance(document.get("job_set"), list):
+        return always
+    jobs = document["job_set"]
+    total = document.get("total_count")
+    offset = params.get(OFFSET.name, 0)
+    left = total - offset if is_int(total) and is_int(offset) else len(jobs)
+    limit = params.get(LIMIT.name)
+    exercised = set(always | _ANY_LISTING)
+    if jobs:
+        exercised |= _ABOUT_JOBS
+    if params.get(STATUS.parameter):
+        exercised.add(STATUS.rule)
+    if params.get(JOBS.parameter):
+        exercised.add(JOBS.rule)
+    if is_int(limit):
+        if left > 0:
+            exercised.add("DCJ-PAGE-004")
+        if left > limit:
+            exercised.add("DCJ-PAGE-002")
+        if limit > MAX_LIMIT and left > MAX_LIMIT:
+            exercised.add("DCJ-PAGE-001")
+    elif left > 0:
+        exercised.add("DCJ-PAGE-006")
+    return frozenset(exercised & ANSWER)
+
+
+def unserved(rule_id: str) -> str:
+    """Why ``rule_id`` (of ``ANSWER_DEPENDENT``) was not exercised by any served answer."""
+    if rule_id in UNSERVED:
+        return UNSERVED[rule_id]
+    return SERVED_NO_JOB if rule_id in _ABOUT_JOBS else SERVED_NOTHING

@@ -28,6 +28,7 @@ def _valid_run(run: Run, case: tuple[dict[str, Any], str]) -> list[Finding] | No
     def once() -> list[Finding]:
         exchange = run.client.call(params, verb=verb)
         meant = exchange.params or params
+        run.served(exchange, meant)
         return [
             *check_exchange(exchange, run.profile, params=meant),
             *findings(page_fullness(exchange, meant, run.profile), exchange),

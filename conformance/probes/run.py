@@ -11,12 +11,14 @@ seen both times: a server whose data changed between two calls is never reported
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from conformance.client import Client
 from conformance.deviation import Profile, Severity
+from conformance.exchange import Exchange
+from conformance.judgement.cases import answer_rules
 from conformance.judgement.exchanges import check_exchange
 from conformance.judgement.findings import Finding, violations
 from conformance.judgement.listing import Universe
@@ -34,8 +36,10 @@ class Run:
 
     ``surveys`` holds, per probe, what its one run in this process saw (``search.survey``), and
     ``partial`` what a survey under way (or cut short by a stopped run) has seen so far; ``learned``
-    what the listing pages read at start-up show (``judged_learning``); ``checks`` counts rules
-    judged on cases (see ``search``).
+    what the listing pages read at start-up show (``judged_learning``); ``exercised`` the rules of
+    ``cases.ANSWER_DEPENDENT`` that a served answer could have broken (``cases.answer_rules``: the
+    start-up listing, then every answer of the responses probe); ``checks`` counts rules judged on
+    cases (see ``search``).
     """
 
     client: Client
@@ -46,7 +50,16 @@ class Run:
     surveys: dict[str, Survey] = dataclasses.field(default_factory=dict)
     partial: dict[str, Survey] = dataclasses.field(default_factory=dict)
     learned: list[Finding] = dataclasses.field(default_factory=list)
+    exercised: set[str] = dataclasses.field(default_factory=set)
     checks: int = 0
+
+    def __post_init__(self) -> None:
+        for exchange in self.universe.exchanges:
+            self.served(exchange, exchange.params or {})
+
+    def served(self, exchange: Exchange, params: Mapping[str, Any]) -> None:
+        """Count what ``exchange``, the answer to the documented request ``params``, exercised."""
+        self.exercised |= answer_rules(exchange.response.document, params)
 
 
 def judged_learning(universe: Universe, profile: Profile) -> list[Finding]:

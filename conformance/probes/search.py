@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
 from conformance.errors import RunStopped
+from conformance.judgement import cases
 from conformance.judgement.exchanges import check_exchange
 from conformance.judgement.findings import DeviationFound, Finding, NotJudged, violations
 from conformance.probes import probes_for
@@ -68,6 +69,8 @@ def search_rule(rule_id: str, run: Run, options: SearchSettings) -> list[Finding
             raise DeviationFound(rule_id, seen_broken, unshrunk=True) from None
         raise NotJudged(str(stopped), stopped=True) from None
     why = unexercised(rule_id, run)
+    if why is None and rule_id in cases.ANSWER_DEPENDENT and rule_id not in run.exercised:
+        why = cases.unserved(rule_id)
     if why is None and unjudged:
         probes = " and ".join(unjudged) + (" probes" if len(unjudged) > 1 else " probe")
         why = f"no case of the {probes} got an answer it could compare (a listing it could read)"

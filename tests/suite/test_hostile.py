@@ -18,7 +18,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from conformance.emulator import DEMO_CREDENTIALS
+from conformance import codes
+from conformance.emulator import DEMO_CREDENTIALS, Emulator, serve
+from conformance.exchange import Request, Response, json_response
 from conformance.suite.test_conformance import CHECKED
 from tests.hostile import HostileServer, hostile
 from tests.suite.helpers import failed_rules, run_suite, totals
@@ -214,6 +216,71 @@ def test_a_listing_that_breaks_the_contract_while_learning_is_a_deviation_not_a_
         "DCJ-PAGE-004",
         "DCJ-PAGE-005",
     ]
+
+
+class _Refusing(Emulator):
+    """The emulator, but it refuses every valid request ``refuses`` picks with ResourceNotFound."""
+
+    def __init__(self, refuses: Callable[[dict[str, str]], bool]) -> None:
+        super().__init__()
+        self.refuses = refuses
+
+    def handle(self, request: Request) -> Response:
+        if self.refuses(dict(request.pairs())):
+            return json_response(codes.error_body(codes.RESOURCE_NOT_FOUND, "not here"))
+        return super().handle(request)
+
+
+@pytest.mark.parametrize(
+    ("refuses", "rule_id", "reason"),
+    [
+        pytest.param(
+            lambda params: "status.1" in params,
+            "DCJ-FILTER-001",
+            "no request with a status filter was served a listing",
+            id="status-filters",
+        ),
+        pytest.param(
+            lambda params: "jobs.1" in params,
+            "DCJ-FILTER-002",
+            "no request with a job filter was served a listing",
+            id="job-filters",
+        ),
+        pytest.param(
+            lambda params: params.get("limit", "").isdigit() and int(params["limit"]) > 100,
+            "DCJ-PAGE-001",
+            "no request for more than 100 jobs was served a listing that had them",
+            id="large-limits",
+        ),
+        pytest.param(
+            lambda params: "limit" not in params and "signature" in params,
+            "DCJ-PAGE-006",
+            "no request without a limit was served a listing that had jobs to show",
+            id="no-limit",
+        ),
+    ],
+)
+def test_a_rule_whose_requests_the_target_refuses_is_not_exercised_never_passed(
+    pytester: pytest.Pytester,
+    refuses: Callable[[dict[str, str]], bool],
+    rule_id: str,
+    reason: str,
+) -> None:
+    with serve(_Refusing(refuses)) as url:
+        result = run_suite(
+            pytester,
+            f"--conformance-target={url}",
+            "--conformance-rate=0",
+            "--conformance-max-examples=2",
+            "--conformance-report=report.json",
+            "--junitxml=junit.xml",
+        )
+
+    assert "failed" not in result.parseoutcomes(), "\n".join(result.outlines)
+    report = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
+    assert report["rules"]["not_exercised"].get(rule_id) == reason
+    assert rule_id not in passed_rules(pytester)
+    assert f"not exercised: {rule_id}: {reason}" in result.outlines
 
 
 def test_html_from_a_proxy_is_an_outage_not_a_deviation(pytester: pytest.Pytester) -> None:

@@ -51,6 +51,7 @@ def run() -> Run:
         app="app",
         profile=Profile.DOCUMENTED,
         universe=JOBS,
+        exercised=set(RULES),  # as if the responses probe had been served every kind of page
     )
 
 
