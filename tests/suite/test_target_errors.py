@@ -106,3 +106,24 @@ def test_a_wrong_option_value_stops_the_run_and_lists_what_is_allowed(
     result = pytester.runpytest_subprocess(*SUITE, option, timeout=TIMEOUT)
 
     assert_stopped_with(result, reason, status=pytest.ExitCode.USAGE_ERROR)
+
+
+def test_a_wrong_key_is_said_once_by_its_code_never_with_the_key_id_the_server_echoes(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, emulator_url: Callable[..., str]
+) -> None:
+    # The emulator answers as QingCloud does: "access key [QY…] is not known", echoing the key id.
+    wrong = "QYWRONGKEYID12345678"
+    monkeypatch.setenv(KEY_ID_VARIABLE, wrong)
+    monkeypatch.setenv(SECRET_VARIABLE, "not-the-secret")
+    url = emulator_url()
+
+    result = pytester.runpytest_subprocess(
+        *SUITE, f"--conformance-target={url}", "--conformance-rate=0", timeout=TIMEOUT
+    )
+
+    assert_stopped_with(
+        result,
+        f"{url} refused to list the jobs of app-tg3lbp0a: ret_code 1200 (AuthFailure) "
+        "(check the credentials)",
+    )
+    assert wrong not in "\n".join(result.outlines + result.errlines)
