@@ -140,9 +140,18 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    from conformance.errors import RunStopped
     from conformance.judgement.findings import DeviationFound
 
     excinfo = call.excinfo
+    if excinfo is not None and isinstance(excinfo.value, RunStopped):
+        # A user's own test that asked after the run stopped: not judged, like the suite's tests;
+        # the conformance summary says why, once.
+        report.outcome = "skipped"
+        path, line, _ = item.reportinfo()
+        reason = "not checked: the run stopped (see the conformance summary)"
+        report.longrepr = (str(path), (line or 0) + 1, f"Skipped: {reason}")
+        return report
     if excinfo is not None and isinstance(excinfo.value, DeviationFound) and call.when == "call":
         from conformance.report import render_entry
 

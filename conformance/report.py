@@ -20,7 +20,7 @@ from conformance.exchange import NOT_JSON, Exchange
 from conformance.judgement.findings import Finding
 from conformance.paths import write_atomically
 from conformance.replay import reproduce, unsigned_query
-from conformance.rules import rule
+from conformance.rules import CATALOGUE, rule
 from conformance.shown import shown
 
 RESPONSE_EXCERPT = 2000
@@ -152,9 +152,23 @@ class Report:
 
     @property
     def exercised(self) -> list[str]:
-        """The rules that were judged: tested, neither unexercised nor unchecked."""
+        """The rules that were judged: tested, neither unexercised nor unchecked (in catalogue
+        order, as every list of rules here: xdist workers report in the order they finish)."""
         unjudged = {*self.not_exercised, *self.not_checked}
-        return [rule_id for rule_id in self.tested if rule_id not in unjudged]
+        return _in_catalogue_order(rule_id for rule_id in self.tested if rule_id not in unjudged)
+
+    @property
+    def unchecked(self) -> list[str]:
+        """The rules the run stopped before it could judge, in catalogue order."""
+        return _in_catalogue_order(self.not_checked)
+
+    @property
+    def unexercised(self) -> dict[str, str]:
+        """The rules no case could have broken, with why, in catalogue order."""
+        return {
+            rule_id: self.not_exercised[rule_id]
+            for rule_id in _in_catalogue_order(self.not_exercised)
+        }
 
     def violations(self) -> int:
         """How many entries fail the run."""
@@ -183,8 +197,8 @@ class Report:
             },
             "rules": {
                 "exercised": self.exercised,
-                "not_exercised": self.not_exercised,
-                "not_checked": self.not_checked,
+                "not_exercised": self.unexercised,
+                "not_checked": self.unchecked,
             },
             "deviations": self.deviations,
         }
@@ -196,6 +210,11 @@ class Report:
         write_atomically(path, text.encode("utf-8"))
 
 
+def _in_catalogue_order(rule_ids: Iterable[str]) -> list[str]:
+    place = {item.id: index for index, item in enumerate(CATALOGUE)}
+    return sorted(set(rule_ids), key=lambda rule_id: (place.get(rule_id, len(place)), rule_id))
+
+
 def summary_lines(report: Report, *, accepted: Iterable[str] = ()) -> list[str]:
     """The terminal summary: deviations grouped by rule, one line each, then the totals."""
     lines = []
@@ -205,13 +224,13 @@ def summary_lines(report: Report, *, accepted: Iterable[str] = ()) -> list[str]:
     accepted = sorted(set(accepted))
     if accepted:
         lines.append(f"accepted as known deviations: {', '.join(accepted)}")
-    for rule_id, reason in report.not_exercised.items():
+    for rule_id, reason in report.unexercised.items():
         lines.append(f"not exercised: {rule_id}: {reason}")
     if report.stopped is not None:
         # The one line that says why; the lists say what was and was not judged before it.
         lines.append(f"STOPPED: {report.stopped}")
         lines.append(f"checked before the stop: {', '.join(report.exercised) or 'none'}")
-        lines.append(f"not checked: {', '.join(report.not_checked) or 'none'}")
+        lines.append(f"not checked: {', '.join(report.unchecked) or 'none'}")
     lines.append(
         f"{len(report.exercised)} of {report.rules} rules exercised with {report.requests} requests "
         f"({report.checks} checks) against {report.target} "

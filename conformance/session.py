@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.errors import ConformanceError, UsageError
+from conformance.errors import ConformanceError, RunStopped, UsageError
 from conformance.options import DEFAULT_APP
 from conformance.report import Report
 
@@ -199,9 +199,9 @@ class Session:
         return self.run.client.requests if self.run is not None else 0
 
     def stopped(self) -> str | None:
-        """Why this process's run stopped early (None: it did not)."""
+        """Why this process's run stopped early, without its request count (None: it did not)."""
         stopper = self.run.client.stopper if self.run is not None else None
-        return str(stopper.stopped) if stopper is not None and stopper.stopped else None
+        return stopper.stopped.reason if stopper is not None and stopper.stopped else None
 
     def close(self) -> None:
         """Close the target."""
@@ -232,7 +232,9 @@ class Session:
         self.report.requests += self.sent()
         stops = [stop for stop in (self.stopped(), *self.others_stopped.values()) if stop]
         if stops:
-            self.report.stopped = stops[0]
+            # Counted over every process: under xdist one worker's count is a part of the run's.
+            stopped = RunStopped(stops[0], requests=self.report.requests)
+            self.report.stopped = str(stopped)
         return self.report.stopped
 
     def take(self, name: str, value: object) -> None:

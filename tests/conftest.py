@@ -16,6 +16,11 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
+
+# Loaded here, once, for the whole test process: pytester's in-process runs drop every module first
+# imported inside them, and PyYAML's C extension cannot be loaded twice (a second yaml package
+# makes libyaml's emitter refuse every document). The plugin imports it only when a run needs it.
+import yaml  # noqa: F401
 from hypothesis import HealthCheck, settings
 
 from conformance.emulator import DEMO_CREDENTIALS, Emulator, serve

@@ -188,7 +188,7 @@ def test_a_users_crashing_tests_print_and_write_no_credential(
         timeout=TIMEOUT,
     )
 
-    result.assert_outcomes(failed=6)
+    result.assert_outcomes(failed=5, skipped=1)  # the last asked after the run stopped: not judged
     result.stdout.fnmatch_lines(
         [
             "*RuntimeError: boom after Exchange(request=Request(*",
