@@ -289,6 +289,7 @@ def _read_response(path: Path) -> bytes:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    _open_closed_streams()
     try:
         try:
             _check_text(arguments)
@@ -315,6 +316,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+
+
+def _open_closed_streams() -> None:
+    """A stream the shell closed (``conformance rules >&-``) is None in Python: what would go to it
+    goes nowhere, as it would to a closed pipe, instead of failing on a None."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
 
 
 def _check_text(arguments: Sequence[str]) -> None:

@@ -541,3 +541,25 @@ def test_the_emulator_on_a_full_stdout_is_one_line_and_stops(tmp_path: Path) -> 
 
     assert finished.returncode == 2
     assert "No space left on device" in _one_line(finished.stderr)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        pytest.param(["rules"], id="rules"),
+        pytest.param(["sign", "--demo", "action=DescribeClusterJobs"], id="sign"),
+    ],
+)
+def test_a_stdout_the_shell_closed_is_no_traceback(argv: list[str]) -> None:
+    # `conformance rules >&-`: no descriptor 1 at all, so Python's sys.stdout is None.
+    root = Path(__file__).resolve().parents[1]
+    finished = subprocess.run(
+        ["/bin/sh", "-c", 'exec "$@" >&-', "sh", *COMMAND, *argv],
+        stderr=subprocess.PIPE,
+        cwd=root,
+        timeout=60,
+        check=False,
+    )
+
+    assert finished.stderr == b""
+    assert finished.returncode == 0
