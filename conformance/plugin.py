@@ -9,6 +9,7 @@ the suite, one of its options or one of its fixtures is used.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,7 @@ def _session(config: pytest.Config) -> Session:
     if _SESSION not in config.stash:
         from conformance.session import Session, SettingError, Settings, worker_rate
 
-        given = {o.dest: getattr(config.option, o.pytest_dest) for o in OPTIONS}
+        given = {o.dest: o.value(getattr(config.option, o.pytest_dest)) for o in OPTIONS}
         # Under xdist each worker sends on its own: each gets its share, so the run keeps the cap.
         workerinput = getattr(config, "workerinput", None)
         given["rate"] = worker_rate(given["rate"], (workerinput or {}).get("workercount", 1))
@@ -140,11 +141,15 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
-    from conformance.errors import RunStopped
-    from conformance.judgement.findings import DeviationFound
-
     excinfo = call.excinfo
-    if excinfo is not None and isinstance(excinfo.value, RunStopped):
+    # Every test of a user's repository passes here: nothing is imported that is not loaded yet
+    # (a DeviationFound or a RunStopped can only come from modules a run has loaded).
+    findings = sys.modules.get("conformance.judgement.findings")
+    errors = sys.modules.get("conformance.errors")
+    if excinfo is None or findings is None or errors is None:
+        return report
+    DeviationFound, RunStopped = findings.DeviationFound, errors.RunStopped
+    if isinstance(excinfo.value, RunStopped):
         # A user's own test that asked after the run stopped: not judged, like the suite's tests;
         # the conformance summary says why, once.
         report.outcome = "skipped"
