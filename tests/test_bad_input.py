@@ -201,7 +201,7 @@ def _cases() -> dict[str, Case]:
     for name in ("binary", "not-utf-8", "json-100000-deep", "yaml-100000-deep", "alias-bomb"):
         cases[f"run-accept-{name}"] = Case(("run", "--accept", "{file}"), 2, file=name)
     cases["run-accept-missing"] = Case(("run", "--accept", "{dir}/no.yaml"), 2, names="no.yaml")
-    options = {
+    options: dict[str, tuple[tuple[str, ...], str]] = {
         "app-empty": (("--app", ""), "--app"),
         "app-not-utf-8": (("--app", "app-\udcff"), "argument 3"),
         "app-absurdly-long": (("--app", "app-" + "x" * 5000), "--app"),
@@ -247,14 +247,15 @@ def _cases() -> dict[str, Case]:
     cases["emulator-data-a-folder"] = Case(
         ("emulator", "--port", "0", "--data", "{dir}"), 2, names="{dir}"
     )
-    for name, argv, names in (
+    emulator_options: tuple[tuple[str, tuple[str, ...], str], ...] = (
         ("port-absurd", ("--port", "70000"), "--port"),
         ("port-words", ("--port", "eighty"), "--port"),
         ("churn-seconds-nan", ("--churn", "--churn-seconds", "nan"), "--churn-seconds"),
         ("churn-seconds-inf", ("--churn", "--churn-seconds", "inf"), "--churn-seconds"),
         ("churn-every-zero", ("--churn", "--churn-every", "0"), "--churn-every"),
         ("fault-unknown", ("--fault", "\x1b[31mred"), "unknown fault"),
-    ):
+    )
+    for name, argv, names in emulator_options:
         cases[f"emulator-{name}"] = Case(("emulator", "--port", "0", *argv), 2, names=names)
     cases["rules-unknown-argument"] = Case(("rules", "\x1b[2J\r"), 2, names="unrecognized")
     cases["rules-not-utf-8"] = Case(("rules", "--markdown", "\udcff"), 2, names="argument 3")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 from pathlib import Path
+from typing import Any
 
 import pytest
 import vcr
@@ -19,7 +20,7 @@ from conformance.errors import CassetteError
 from conformance.targets.emulator import EmulatorTarget
 from tests.cassettes.helpers import APP, record, record_http
 
-CALLS = [
+CALLS: list[dict[str, Any]] = [
     {"app": APP, "limit": 5},
     {"app": APP, "status": ["successful", "failed"], "limit": 3, "offset": 2},
     {"app": ""},

@@ -421,7 +421,7 @@ def test_any_two_faults_together_still_answer_every_request(clock: Clock) -> Non
     # A fault may undo what another relies on (a directive that is no longer JSON): the emulator
     # must still answer, as it promises for anything a client sends.
     jobs = default_jobs()
-    requests = [
+    requests: list[dict[str, Any]] = [
         BASE,
         {**BASE, "status": ["failed"], "limit": 100},
         {**BASE, "offset": -1},

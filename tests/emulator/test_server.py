@@ -98,7 +98,8 @@ def test_a_keep_alive_connection_serves_many_requests(url: str, clock: Clock) ->
 def test_nagle_is_off_on_accepted_sockets(emulator: Emulator) -> None:
     server = make_server(emulator, log=lambda line: None)
     try:
-        client = socket.create_connection(server.server_address[:2])
+        host, port = server.server_address[:2]
+        client = socket.create_connection((str(host), int(port)))
         accepted, _ = server.get_request()
         try:
             assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)

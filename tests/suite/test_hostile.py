@@ -142,7 +142,7 @@ def test_a_run_that_cannot_go_on_stops_with_one_line_exit_4_and_passes_nothing_u
     rules = report["rules"]
     assert rules["not_checked"], "the stop left nothing unchecked"
     assert sorted([*rules["exercised"], *rules["not_checked"], *rules["not_exercised"]]) == sorted(
-        rule_id.values[0] for rule_id in CHECKED
+        str(rule_id.values[0]) for rule_id in CHECKED
     )
     assert totals(result)["exercised"] == str(len(rules["exercised"]))
     # Green means judged: every test that passed is a rule the run exercised before the stop.

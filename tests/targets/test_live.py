@@ -525,6 +525,7 @@ def test_no_frame_of_a_failed_send_shows_the_signature_in_its_locals(closed_port
     with live(url, retries=1) as target, pytest.raises(TargetError) as raised:
         Client(target, clock=lambda: now).call({"app": "app-1"}, verb="POST")
     shown = []
+    assert raised.value.__traceback__ is not None
     trace = raised.value.__traceback__.tb_next  # past this test's own frame, which holds it
     while trace is not None:
         shown += [repr(value) for value in trace.tb_frame.f_locals.values()]
