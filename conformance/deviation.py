@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from conformance.documented import Citation
-from conformance.shown import shown
+from conformance.shown import one_line, shown
+
+# How much of an expected or actual value a rendered deviation shows.
+SHORT = 200
 
 
 class Severity(str, enum.Enum):
@@ -72,22 +74,9 @@ def render(deviation: Deviation) -> str:
         f"  where:      {deviation.where}",
     ]
     if deviation.expected is not None:
-        lines.append(f"  expected:   {_short(deviation.expected, prose=True)}")
+        lines.append(f"  expected:   {one_line(deviation.expected, SHORT)}")
     if deviation.actual is not None:
-        lines.append(f"  actual:     {_short(deviation.actual, prose=False)}")
+        lines.append(f"  actual:     {one_line(deviation.actual, SHORT, prose=False)}")
     if deviation.documented is not None:
         lines.append(f"  documented: {deviation.documented}")
     return "\n".join(shown(line) for line in lines)
-
-
-def _short(value: Any, *, prose: bool, limit: int = 200) -> str:
-    # "expected" is often a phrase ("type integer"); "actual" is data, shown as JSON so that the
-    # string "10" and the number 10 look different.
-    if prose and isinstance(value, str):
-        text = value
-    else:
-        try:
-            text = json.dumps(value, ensure_ascii=False, default=str)
-        except (RecursionError, ValueError):  # nested past Python's recursion, or a cycle
-            text = f"({type(value).__name__} nested too deep to show)"
-    return shown(text, limit)

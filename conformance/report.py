@@ -21,9 +21,11 @@ from conformance.judgement.findings import Finding
 from conformance.paths import write_atomically
 from conformance.replay import reproduce, unsigned_query
 from conformance.rules import CATALOGUE, rule
-from conformance.shown import shown
+from conformance.shown import one_line, shown
 
 RESPONSE_EXCERPT = 2000
+# How much of an expected or actual value a rendered entry shows.
+COMPACT = 300
 
 
 def entry(
@@ -100,9 +102,9 @@ def render_entry(item: Mapping[str, Any]) -> str:
         f"  deviation:  {item['message']} (at {item['where']})",
     ]
     if item.get("expected") is not None:
-        lines.append(f"  expected:   {_compact(item['expected'])}")
+        lines.append(f"  expected:   {one_line(item['expected'], COMPACT)}")
     if item.get("actual") is not None:
-        lines.append(f"  actual:     {_compact(item['actual'])}")
+        lines.append(f"  actual:     {one_line(item['actual'], COMPACT)}")
     if item.get("request"):
         request = item["request"]
         lines.append(
@@ -110,24 +112,13 @@ def render_entry(item: Mapping[str, Any]) -> str:
         )
     if item.get("response"):
         lines.append(
-            f"  response:   HTTP {item['response']['status']} {_compact(item['response']['body'], 600)}"
+            f"  response:   HTTP {item['response']['status']} {one_line(item['response']['body'], 600)}"
         )
     if item.get("reproduce"):
         first, *rest = str(item["reproduce"]).split("\n")
         lines.append(f"  reproduce:  {first}")
         lines.extend(f"              {line}" for line in rest)
     return "\n".join(shown(line) for line in lines)
-
-
-def _compact(value: object, limit: int = 300) -> str:
-    if isinstance(value, str):
-        text = value
-    else:
-        try:
-            text = json.dumps(value, ensure_ascii=False, default=str)
-        except (RecursionError, ValueError):  # nested past Python's recursion, or a cycle
-            text = f"({type(value).__name__} nested too deep to show)"
-    return shown(text, limit)
 
 
 @dataclass

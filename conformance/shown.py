@@ -15,6 +15,7 @@ would make every body harder to read for no safety.
 
 from __future__ import annotations
 
+import json
 import re
 
 _UNSAFE = re.compile(
@@ -50,3 +51,16 @@ def shown(text: str, limit: int | None = None) -> str:
 def _is_cut_escape(text: str, start: int, end: int) -> bool:
     match = re.match(r"\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[tnr])", text[start:])
     return match is not None and start + match.end() > end
+
+
+def one_line(value: object, limit: int, *, prose: bool = True) -> str:
+    """A value as one escaped line of at most ``limit`` characters: text as it is when ``prose``,
+    anything else as JSON (so the string "10" and the number 10 look different)."""
+    if prose and isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (RecursionError, ValueError):  # nested past Python's recursion, or a cycle
+            text = f"({type(value).__name__} nested too deep to show)"
+    return shown(text, limit)
