@@ -100,24 +100,13 @@ class _BoundedSocket(socket.socket):
         return super().send(*args, **kwargs)
 
 
-class _BoundedSSLSocket(ssl.SSLSocket):
-    """The same for TLS: its reads bypass the TCP socket, and the handshake is bounded too."""
+class _BoundedSSLSocket(_BoundedSocket, ssl.SSLSocket):
+    """The same for TLS (its reads bypass the TCP socket; ``sendall`` sends piece by piece through
+    ``send``), with the handshake bounded too."""
 
     def do_handshake(self, *args: Any, **kwargs: Any) -> None:
         _bound(self)
         super().do_handshake(*args, **kwargs)
-
-    def recv_into(self, *args: Any, **kwargs: Any) -> int:
-        _bound(self)
-        return super().recv_into(*args, **kwargs)
-
-    def recv(self, *args: Any, **kwargs: Any) -> bytes:
-        _bound(self)
-        return super().recv(*args, **kwargs)
-
-    def send(self, *args: Any, **kwargs: Any) -> int:
-        _bound(self)  # SSLSocket.sendall sends piece by piece through here
-        return super().send(*args, **kwargs)
 
 
 class _Connection(http.client.HTTPConnection):
