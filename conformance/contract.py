@@ -42,6 +42,29 @@ STATUSES: tuple[str, ...] = tuple(schemas.document("job")["properties"]["status"
 # failed). Read from the enum's order, which is the page's; tests/test_contract.py holds the two
 # to the page's line, so a reordered enum cannot swap two names here.
 PENDING, WORKING, FAILED, SUCCESSFUL = STATUSES
+#: What each status may move on to (qingcloud-wire.md:89: pending → working → successful or
+#: failed). A job's status only moves forward; a finished job's never changes again.
+NEXT: Mapping[str, tuple[str, ...]] = {
+    PENDING: (WORKING,),
+    WORKING: (FAILED, SUCCESSFUL),
+    FAILED: (),
+    SUCCESSFUL: (),
+}
+
+
+def later(status: str) -> frozenset[str]:
+    """The statuses a job now in ``status`` may show at a later call: itself and every one after
+    it in the lifecycle (a listing may miss a step). Empty for a status the lifecycle lacks."""
+    if status not in NEXT:
+        return frozenset()
+    found, todo = {status}, [status]
+    while todo:
+        for following in NEXT[todo.pop()]:
+            if following not in found:
+                found.add(following)
+                todo.append(following)
+    return frozenset(found)
+
 
 # --- the parameters -----------------------------------------------------------------------------
 

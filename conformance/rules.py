@@ -70,6 +70,12 @@ CATALOGUE: tuple[Rule, ...] = (
     Rule("DCJ-ITEM-004", "status is pending, working, failed or successful", page(28)),
     Rule("DCJ-ITEM-006", "A job has no undocumented field", wire(107), severity=_U),
     Rule("DCJ-ITEM-007", "status_time is not earlier than create_time", wire(89)),
+    # Across calls: a job seen in two listings (conformance.judgement.listing.Bracket).
+    Rule(
+        "DCJ-ITEM-008",
+        "A job's status only moves forward: pending → working → successful or failed",
+        wire(89),
+    ),
     # The directive: a JSON document inside a string.
     Rule("DCJ-DIRECTIVE-001", "directive is a string", page(25)),
     Rule("DCJ-DIRECTIVE-002", "directive holds a JSON object", wire(112)),

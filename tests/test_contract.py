@@ -68,6 +68,19 @@ def test_the_statuses_are_the_job_schemas_in_the_pages_order() -> None:
     )
 
 
+def test_the_lifecycle_is_the_wire_sheets() -> None:
+    line = wire_line(89)
+    steps = re.search(r"`(\w+)` → `(\w+)` → `(\w+)` or `(\w+)`", line)
+    assert steps is not None
+    first, second, *finished = steps.groups()
+    assert {
+        first: (second,),
+        second: tuple(sorted(finished)),
+        **{status: () for status in finished},
+    } == contract.NEXT
+    assert set(contract.NEXT) == set(contract.STATUSES)
+
+
 def test_the_request_schema_allows_the_same_statuses_as_the_job_schema() -> None:
     # The one copy left inside the schemas: request.json cannot refer to job.json's enum without
     # changing the contract hash every shipped cassette carries.

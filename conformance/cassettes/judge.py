@@ -15,7 +15,8 @@ Across the interactions of one session (one process's calls, in recorded order),
 filter and paging probes compare them: a walk (pages at offsets 0, limit, 2·limit… of one request)
 is bracketed by the nearest unfiltered listings before and after it; a filtered walk must be the
 matching part of the listing (``DCJ-FILTER-004``), an unfiltered one must tile it
-(``DCJ-PAGE-004``), and every page's ``total_count`` must agree (``DCJ-PAGE-005``). Data may have
+(``DCJ-PAGE-004``), every page's ``total_count`` must agree (``DCJ-PAGE-005``), and no job may move
+back in its lifecycle between the two listings (``DCJ-ITEM-008``). Data may have
 changed between recorded calls: the bracket's tolerance applies, and a walk whose bracketing
 listings are not its immediate neighbours is judged only when the two listings agree.
 
@@ -52,6 +53,7 @@ from conformance.judgement.listing import Bracket
 from conformance.judgement.verdicts import (
     Refusal,
     filtered_listing_deviations,
+    lifecycle_deviations,
     page_fullness,
     paging_walk_deviations,
     rejection_deviations,
@@ -234,6 +236,7 @@ class _Judgement:
         )
         if out is None:
             return
+        out += lifecycle_deviations(around[2], self.profile)
         for rule_id in cases.FILTERED_WALK if walk.filtered else cases.PAGING_WALK:
             self.verdict.applied[rule_id] += 1
         if out:

@@ -31,8 +31,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from conformance import codes
-from conformance.contract import ACTION, FAILED, SUCCESSFUL
-from conformance.emulator.data import format_job_time, parse_job_time
+from conformance.contract import ACTION, FAILED, NEXT, PENDING, SUCCESSFUL
+from conformance.emulator.data import Job, format_job_time, job_from_item, parse_job_time
 from conformance.emulator.policy import Policy, Query
 from conformance.errors import UsageError
 
@@ -265,6 +265,39 @@ def _wrong_code(document: Document) -> Document:
     return document
 
 
+# --- across calls --------------------------------------------------------------------------------
+
+#: ``finished-jobs-reopen``: each app's finished jobs, in listing order, are dealt into this many
+#: groups, and each group answers as pending for two listings in every four. So every listing sends
+#: one group back and brings another on: the two listings around any check (one or two listings
+#: apart) see some job go back, and no job changes twice between them, so a filter's listing still
+#: agrees with the listings around it.
+REOPEN_GROUPS = 4
+
+
+def is_listing(query: Query) -> bool:
+    """A request for the top of a whole listing (no filter, offset 0): what ``reopened`` counts."""
+    return not query.job_ids and not query.statuses and query.offset == 0
+
+
+def reopened(jobs: tuple[Job, ...], listing: int) -> tuple[Job, ...]:
+    """``jobs`` as the ``listing``-th listing of a ``finished-jobs-reopen`` server shows them: the
+    finished jobs of the groups whose turn it is are pending again, status_time unchanged."""
+    position: dict[tuple[str, str], int] = {}
+    out = []
+    for job in jobs:
+        if NEXT.get(job.status) != ():  # not finished (or not a documented status): left alone
+            out.append(job)
+            continue
+        group = (job.zone, job.app)
+        phase = position.get(group, 0)
+        position[group] = phase + 1
+        if (listing + phase % REOPEN_GROUPS) // 2 % 2:
+            job = job_from_item(job.app, {**job.item, "status": PENDING})
+        out.append(job)
+    return tuple(out)
+
+
 def _knob(**changes: Any) -> Callable[[Policy], Policy]:
     def adjust(policy: Policy) -> Policy:
         return replace(policy, **changes)
@@ -307,6 +340,9 @@ _ALL: tuple[Fault, ...] = (
     Fault("status-time-before-create", "DCJ-ITEM-007",
           "successful jobs report a status_time an hour before create_time",
           success=_items(_status_time_before_create)),
+    Fault("finished-jobs-reopen", "DCJ-ITEM-008",
+          "finished jobs take turns answering as pending again, a quarter of them per listing",
+          policy=_knob(reopen_finished_jobs=True)),
     # the embedded directive
     Fault("directive-as-object", "DCJ-DIRECTIVE-001",
           "directive is the decoded JSON object, not a string holding it",

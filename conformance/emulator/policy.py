@@ -36,6 +36,8 @@ class Policy:
     filter_status: bool = True
     filter_jobs: bool = True
     combine_filters_with_or: bool = False
+    # across calls: finished jobs take turns answering as pending (faults.reopened)
+    reopen_finished_jobs: bool = False
     # the body: a status-filtered listing inside a JSON array (after any rewrite of the document)
     status_filter_in_an_array: bool = False
 

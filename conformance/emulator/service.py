@@ -42,7 +42,14 @@ from conformance.contract import (
 from conformance.emulator.churn import Churn, ChurnSettings
 from conformance.emulator.data import Job, default_jobs
 from conformance.emulator.fastpath import Verifier, pairs_of, params_of, read
-from conformance.emulator.faults import Fault, policy_of, resolve
+from conformance.emulator.faults import (
+    REOPEN_GROUPS,
+    Fault,
+    is_listing,
+    policy_of,
+    reopened,
+    resolve,
+)
 from conformance.emulator.frames import Frames
 from conformance.emulator.policy import Policy, Query
 from conformance.exchange import Request, Response, json_response
@@ -192,6 +199,9 @@ class Emulator:
         self.churn = Churn(settings, start=clock()) if settings else None
         self.requests = 0  # counted only with churn, which is what needs it
         self._lock = threading.Lock()
+        # The fault finished-jobs-reopen: listings answered, and the data as each turn shows it.
+        self._listings = 0
+        self._turns: dict[int, tuple[_Snapshot, _Snapshot]] = {}
         # The policy is fixed from here on, so a frame may keep what _parse made of it.
         self._frames: Frames[Outcome] | None = (
             Frames(self._verifier, self._parse) if frames else None
@@ -258,11 +268,23 @@ class Emulator:
 
     def _respond(self, snapshot: _Snapshot, outcome: Outcome) -> Response:
         if isinstance(outcome, Query):
+            if self.policy.reopen_finished_jobs:
+                snapshot = self._reopened(snapshot, outcome)
             answer = self._answer(snapshot, outcome)
             if self.policy.status_filter_in_an_array and outcome.statuses:
                 return Response(answer.status, b"[" + answer.body + b"]", answer.headers)
             return answer
         return self._error(outcome) if isinstance(outcome, Rejection) else outcome
+
+    def _reopened(self, snapshot: _Snapshot, query: Query) -> _Snapshot:
+        with self._lock:
+            if is_listing(query):
+                self._listings += 1
+            turn = self._listings % REOPEN_GROUPS
+            kept = self._turns.get(turn)
+            if kept is None or kept[0] is not snapshot:
+                kept = self._turns[turn] = (snapshot, _Snapshot(reopened(snapshot.jobs, turn)))
+            return kept[1]
 
     def _tick(self, now: float) -> None:
         assert self.churn is not None

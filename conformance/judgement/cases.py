@@ -25,6 +25,7 @@ from conformance.jsontext import is_int
 from conformance.judgement.exchanges import transport_deviations
 from conformance.judgement.verdicts import (
     filtered_listing_deviations,
+    lifecycle_deviations,
     page_fullness,
     paging_walk_deviations,
     rejection_deviations,
@@ -53,11 +54,13 @@ REFUSED_AUTH = rules_of(*validate.ERROR_CHECKS, rejection_deviations) | frozense
 #: bounds; refused, its error is well formed.
 ODD = rules_of(transport_deviations, *validate.ERROR_CHECKS, *validate.BOUNDS_CHECKS)
 
-#: A walk of pages with a filter: the matching part of the listing, with its total.
-FILTERED_WALK = rules_of(filtered_listing_deviations)
+#: A walk of pages with a filter: the matching part of the listing, with its total; and no job
+#: moved back in its lifecycle between the listings around it.
+FILTERED_WALK = rules_of(filtered_listing_deviations, lifecycle_deviations)
 
-#: A walk of pages of one limit: the listing tiled, with its total.
-PAGING_WALK = rules_of(paging_walk_deviations)
+#: A walk of pages of one limit: the listing tiled, with its total; and no job moved back in its
+#: lifecycle between the listings around it.
+PAGING_WALK = rules_of(paging_walk_deviations, lifecycle_deviations)
 
 
 # --- what one served answer could have broken -----------------------------------------------------

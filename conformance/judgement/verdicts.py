@@ -7,7 +7,8 @@ same inputs from recordings. Nothing here sends, draws or imports hypothesis.
 - ``listing_ends``: whether a page is the last of a walk;
 - ``paging_walk_deviations``: pages of one limit tile the listing, and agree on its size;
 - ``filtered_listing_deviations``: a filtered walk is exactly the matching part of the listing;
-- ``rejection_deviations``: a request the page says must be refused was, with its code.
+- ``rejection_deviations``: a request the page says must be refused was, with its code;
+- ``lifecycle_deviations``: no job listed on both sides of a check moved back in its lifecycle.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from conformance import codes
-from conformance.contract import DEFAULT_LIMIT, LIMIT, MAX_LIMIT, OFFSET
+from conformance.contract import DEFAULT_LIMIT, LIMIT, MAX_LIMIT, NEXT, OFFSET, later
 from conformance.deviation import Deviation, Profile
 from conformance.exchange import Exchange
 from conformance.jsontext import is_int
@@ -231,5 +232,34 @@ def rejection_deviations(
             expected=wanted,
             actual=code,
             pointer="/ret_code",
+        )
+    ]
+
+
+@emits("DCJ-ITEM-008")
+def lifecycle_deviations(bracket: Bracket, profile: Profile) -> list[Deviation]:
+    """No job listed both before and after a check moved back in its lifecycle (live: the paging
+    and filter probes; offline: the cassette judge). Moving on, by one step or several, is data
+    changing; a status the lifecycle lacks is DCJ-ITEM-004's, not judged here."""
+    after = bracket.after.statuses
+    backwards = [
+        (job_id, was, after[job_id])
+        for job_id, was in bracket.before.statuses.items()
+        if job_id in after
+        and was in NEXT
+        and after[job_id] in NEXT
+        and after[job_id] not in later(was)
+    ]
+    if not backwards:
+        return []
+    moves = [f"{job_id} {was} → {now}" for job_id, was, now in backwards[:10]]
+    return [
+        rule("DCJ-ITEM-008").deviation(
+            profile,
+            f"{len(backwards)} job(s) moved back in their lifecycle between two listings: "
+            + ", ".join(moves),
+            expected="pending → working → successful or failed, never back",
+            actual=moves,
+            pointer="/job_set",
         )
     ]

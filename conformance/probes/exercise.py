@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from conformance.contract import DEFAULT_LIMIT, MAX_LIMIT
+from conformance.contract import DEFAULT_LIMIT, MAX_LIMIT, PENDING
 from conformance.probes.run import Run
 
 
@@ -50,6 +50,13 @@ _STATUSES = Need(
         "that ignores the filter cannot be told apart"
     ),
 )
+_PAST_PENDING = Need(
+    lambda run: any(status != PENDING for status in run.universe.statuses.values()),
+    lambda run: (
+        f"every job of the app is {PENDING} (or there is none), and a job that has not started "
+        "cannot move back"
+    ),
+)
 _SIGNED = Need(
     lambda run: run.client.target.credentials is not None,
     lambda run: "the target takes unsigned requests, so no signature can be wrong",
@@ -80,6 +87,7 @@ NEEDS: dict[str, Need] = {
         ("DCJ-PAGE-002", "DCJ-PAGE-004", "DCJ-FILTER-002", "DCJ-FILTER-004"), _TWO_JOBS
     ),
     "DCJ-FILTER-001": _STATUSES,
+    "DCJ-ITEM-008": _PAST_PENDING,
     "DCJ-PAGE-006": _jobs(
         DEFAULT_LIMIT + 1,
         f"only a listing of more than {DEFAULT_LIMIT} shows the default page size",

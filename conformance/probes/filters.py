@@ -14,7 +14,11 @@ from conformance.judgement import cases
 from conformance.judgement.exchanges import body
 from conformance.judgement.findings import Finding, findings
 from conformance.judgement.listing import has_job_id, is_listing
-from conformance.judgement.verdicts import filtered_listing_deviations, listing_ends
+from conformance.judgement.verdicts import (
+    filtered_listing_deviations,
+    lifecycle_deviations,
+    listing_ends,
+)
 from conformance.probes.learn import bracketed
 from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
 
@@ -101,7 +105,7 @@ def _filter_once(run: Run, case: Filter) -> list[Finding] | None:
         requested=len(case.job_ids or ()),
         shown=case.params(),
         profile=run.profile,
-    )
+    ) + lifecycle_deviations(bracket, run.profile)
     return findings(out, *pages[-3:]) if out else findings([], last)
 
 

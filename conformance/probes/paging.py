@@ -13,7 +13,11 @@ from conformance.judgement import cases
 from conformance.judgement.exchanges import body
 from conformance.judgement.findings import Finding, findings
 from conformance.judgement.listing import has_job_id, is_listing
-from conformance.judgement.verdicts import listing_ends, paging_walk_deviations
+from conformance.judgement.verdicts import (
+    lifecycle_deviations,
+    listing_ends,
+    paging_walk_deviations,
+)
 from conformance.probes.learn import bracketed
 from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
 
@@ -67,7 +71,7 @@ def _paging_once(run: Run, limit: int) -> list[Finding] | None:
         totals=(document["total_count"] for document in documents),
         walked_all=len(pages) < MAX_WALK,
         profile=run.profile,
-    )
+    ) + lifecycle_deviations(bracket, run.profile)
     return findings(out, *pages[-3:])
 
 

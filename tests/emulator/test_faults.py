@@ -96,6 +96,15 @@ def _time_before_create(right: Response, wrong: Response) -> None:
     assert all(item["status_time"] >= item["create_time"] for item in _items(right))
 
 
+def _reopened(right: Response, wrong: Response) -> None:
+    # The first listing: half the finished jobs answer as pending, nothing else changes.
+    was = {item["job_id"]: item for item in _items(right)}
+    changed = [item for item in _items(wrong) if item != was[item["job_id"]]]
+    assert changed
+    assert all(item == {**was[item["job_id"]], "status": "pending"} for item in changed)
+    assert all(was[item["job_id"]]["status"] in {"successful", "failed"} for item in changed)
+
+
 def _not_json(right: Response, wrong: Response) -> None:
     for item in _items(wrong):
         with pytest.raises(ValueError, match="Expecting property name"):
@@ -247,6 +256,7 @@ CASES: dict[str, Case] = {
     "local-time-offset": Case(BASE, _local_time, single=True),
     "status-done-with-failure": Case({**BASE, "limit": 100}, _done_with_failure, single=True),
     "status-time-before-create": Case(BASE, _time_before_create, single=True),
+    "finished-jobs-reopen": Case({**BASE, "limit": 100}, _reopened),
     "directive-not-json": Case(BASE, _not_json, single=True),
     "directive-privilege-string": Case(BASE, _privilege_string, single=True),
     "directive-action-mismatch": Case(BASE, _action_mismatch, single=True),
@@ -373,6 +383,26 @@ def test_input_faults_keep_the_other_input_checks(clock: Clock) -> None:
         .json()["ret_code"]
         == 1100
     )
+
+
+def test_reopened_jobs_go_back_on_every_listing_and_no_job_twice_in_two(clock: Clock) -> None:
+    emulator = Emulator(faults=["finished-jobs-reopen"], clock=clock)
+    listings = [
+        {
+            item["job_id"]: item["status"]
+            for item in emulator.call({**BASE, "limit": 100}).json()["job_set"]
+        }
+        for _ in range(9)
+    ]
+    # A filtered page or one further down is not a new listing: it answers as the last one did.
+    again = emulator.call({**BASE, "limit": 100, "status": ["pending"]}).json()["job_set"]
+    assert {item["job_id"] for item in again} & listings[-1].keys() == {
+        job for job, status in listings[-1].items() if status == "pending"
+    }
+    for before, after in itertools.pairwise(listings):
+        assert any(before[job] != "pending" == after[job] for job in before)
+    for before, between, after in zip(listings, listings[1:], listings[2:], strict=False):
+        assert all(before[job] == between[job] or between[job] == after[job] for job in before)
 
 
 def test_faults_combine(clock: Clock) -> None:

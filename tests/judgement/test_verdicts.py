@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from conformance import codes
-from conformance.contract import MAX_LIMIT
+from conformance.contract import FAILED, MAX_LIMIT, PENDING, STATUSES, SUCCESSFUL, WORKING, later
 from conformance.deviation import Profile
 from conformance.judgement.listing import Bracket, Universe
 from conformance.judgement.verdicts import (
     Refusal,
+    lifecycle_deviations,
     listing_ends,
     paging_walk_deviations,
     rejection_deviations,
@@ -112,3 +113,54 @@ def test_a_refusal_with_its_code_or_without_a_readable_one_shows_nothing_here(
 
 def test_a_request_nothing_refuses_is_no_rejection_case() -> None:
     assert rejection_deviations(0, [], Profile.DOCUMENTED) == []
+
+
+def _moved(before: str, after: str) -> list[str]:
+    moved = Bracket(
+        Universe("app", {**JOBS, "j-moving": before}, 11, True),
+        Universe("app", {**JOBS, "j-moving": after, "j-arrived": PENDING}, 12, True),
+    )
+    return [d.rule for d in lifecycle_deviations(moved, Profile.DOCUMENTED)]
+
+
+@pytest.mark.parametrize("before", STATUSES)
+@pytest.mark.parametrize("after", STATUSES)
+def test_a_status_may_move_on_by_any_number_of_steps_but_never_back(
+    before: str, after: str
+) -> None:
+    forward = {
+        (PENDING, PENDING),
+        (PENDING, WORKING),
+        (PENDING, SUCCESSFUL),
+        (PENDING, FAILED),
+        (WORKING, WORKING),
+        (WORKING, SUCCESSFUL),
+        (WORKING, FAILED),
+        (SUCCESSFUL, SUCCESSFUL),
+        (FAILED, FAILED),
+    }
+
+    assert (after in later(before)) is ((before, after) in forward)
+    assert _moved(before, after) == ([] if (before, after) in forward else ["DCJ-ITEM-008"])
+
+
+def test_a_status_the_lifecycle_lacks_is_left_to_the_status_rule() -> None:
+    assert _moved(SUCCESSFUL, "done with failure") == []
+    assert _moved("done with failure", PENDING) == []
+
+
+def test_a_job_gone_back_is_named_with_both_statuses() -> None:
+    back = Bracket(
+        Universe("app", JOBS, 10, True),
+        Universe("app", {**JOBS, "j-00000003": PENDING}, 10, True),
+    )
+
+    found = lifecycle_deviations(back, Profile.DOCUMENTED)
+
+    assert [(d.rule, d.message) for d in found] == [
+        (
+            "DCJ-ITEM-008",
+            "1 job(s) moved back in their lifecycle between two listings: "
+            "j-00000003 successful → pending",
+        )
+    ]
