@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
 from conformance.contract import JOBS, MAX_LIMIT, STATUS, STATUSES, SUCCESSFUL
-from conformance.exchange import Exchange
 from conformance.judgement import cases
 from conformance.judgement.exchanges import body
 from conformance.judgement.findings import Finding, findings
@@ -17,9 +15,8 @@ from conformance.judgement.listing import has_job_id, is_listing
 from conformance.judgement.verdicts import (
     filtered_listing_deviations,
     lifecycle_deviations,
-    listing_ends,
 )
-from conformance.probes.learn import bracketed
+from conformance.probes.learn import bracketed, walk
 from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
 
 
@@ -67,25 +64,13 @@ def _filter_run(run: Run, case: Filter) -> list[Finding] | None:
 
 
 def _filter_once(run: Run, case: Filter) -> list[Finding] | None:
-    pages: list[Exchange] = []
-
-    def walk() -> Iterable[Exchange]:
-        for page in range(run.max_pages):
-            exchange = run.client.call(
-                {"app": run.app, **case.params(), "limit": MAX_LIMIT, "offset": page * MAX_LIMIT}
-            )
-            pages.append(exchange)
-            document = body(exchange)
-            if not is_listing(document) or listing_ends(
-                offset=page * MAX_LIMIT,
-                limit=MAX_LIMIT,
-                size=len(document["job_set"]),
-                total=document["total_count"],
-            ):
-                break
-        return pages
-
-    bracket, _ = bracketed(run.client, run.app, max_pages=run.max_pages, check=walk)
+    params = {"app": run.app, **case.params()}
+    bracket, pages = bracketed(
+        run.client,
+        run.app,
+        max_pages=run.max_pages,
+        check=lambda: walk(run.client, params, limit=MAX_LIMIT, pages=run.max_pages),
+    )
     documents = [body(page) for page in pages]
     if not pages or not all(is_listing(document) for document in documents):
         return NOT_JUDGED  # an error or a malformed page: the response probes report those

@@ -6,7 +6,7 @@ found; a cross-call probe runs its check between two such listings (``bracketed`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from conformance import codes
@@ -14,7 +14,7 @@ from conformance.client import Client
 from conformance.errors import TargetError
 from conformance.exchange import Exchange
 from conformance.jsontext import is_int
-from conformance.judgement.listing import PAGE, Bracket, Universe, read_page
+from conformance.judgement.listing import PAGE, Bracket, Universe, is_listing, read_page
 from conformance.judgement.verdicts import listing_ends
 from conformance.stopping import unusable
 
@@ -76,6 +76,24 @@ def _stop(client: Client, reason: str) -> BaseException:
     # Mid-run (a bracket's listing) this ends the run like any other; at start-up the plugin turns
     # either into one line and exit status 4.
     return client.stopper.stop(reason) if client.stopper is not None else TargetError(reason)
+
+
+def walk(client: Client, params: Mapping[str, Any], *, limit: int, pages: int) -> list[Exchange]:
+    """The pages of ``params`` at ``limit``, from offset 0, until the listing ends, an answer is no
+    listing, or ``pages`` pages were read: the walk a cross-call check compares with its bracket."""
+    walked: list[Exchange] = []
+    for page in range(pages):
+        exchange = client.call({**params, "limit": limit, "offset": page * limit})
+        walked.append(exchange)
+        document = exchange.response.document
+        if not is_listing(document) or listing_ends(
+            offset=page * limit,
+            limit=limit,
+            size=len(document["job_set"]),
+            total=document["total_count"],
+        ):
+            break
+    return walked
 
 
 def bracketed(

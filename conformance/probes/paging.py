@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 from hypothesis import strategies as st
 
 from conformance.contract import DEFAULT_LIMIT, LIMIT, MAX_LIMIT
-from conformance.exchange import Exchange
 from conformance.judgement import cases
 from conformance.judgement.exchanges import body
 from conformance.judgement.findings import Finding, findings
 from conformance.judgement.listing import has_job_id, is_listing
 from conformance.judgement.verdicts import (
     lifecycle_deviations,
-    listing_ends,
     paging_walk_deviations,
 )
-from conformance.probes.learn import bracketed
+from conformance.probes.learn import bracketed, walk
 from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
 
 # A paging walk never takes more than this many pages: the smallest limit drawn is chosen so that
@@ -41,23 +38,12 @@ def _paging_run(run: Run, limit: int) -> list[Finding] | None:
 
 
 def _paging_once(run: Run, limit: int) -> list[Finding] | None:
-    pages: list[Exchange] = []
-
-    def walk() -> Iterable[Exchange]:
-        for page in range(MAX_WALK):
-            exchange = run.client.call({"app": run.app, "limit": limit, "offset": page * limit})
-            pages.append(exchange)
-            document = body(exchange)
-            if not is_listing(document) or listing_ends(
-                offset=page * limit,
-                limit=limit,
-                size=len(document["job_set"]),
-                total=document["total_count"],
-            ):
-                break
-        return pages
-
-    bracket, _ = bracketed(run.client, run.app, max_pages=run.max_pages, check=walk)
+    bracket, pages = bracketed(
+        run.client,
+        run.app,
+        max_pages=run.max_pages,
+        check=lambda: walk(run.client, {"app": run.app}, limit=limit, pages=MAX_WALK),
+    )
     documents = [body(page) for page in pages]
     if not pages or not all(is_listing(document) for document in documents):
         return NOT_JUDGED
