@@ -19,7 +19,7 @@ from conformance import signing
 from conformance.emulator.churn import ChurnSettings
 from conformance.emulator.data import DEFAULT_SEED, default_jobs, load_jobs
 from conformance.emulator.faults import FAULTS, listing, resolve
-from conformance.emulator.server import make_server
+from conformance.emulator.server import LATENCY_FORMS, latency_text, make_server, parse_latency
 from conformance.emulator.service import DEMO_CREDENTIALS, Emulator
 from conformance.errors import UsageError
 from conformance.shown import shown
@@ -90,6 +90,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="print the faults with the rule each breaks, and exit",
     )
     parser.add_argument(
+        "--latency",
+        default="0",
+        metavar="MS",
+        # Read as text and checked in build(): argparse's own error is two lines (usage, then
+        # the complaint) and would not say which values are accepted.
+        help="hold each answer MS milliseconds, as a distant server would (0)",
+    )
+    parser.add_argument(
         "--log-requests", action="store_true", help="print a line per request on stderr"
     )
 
@@ -103,7 +111,13 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
         return 0
     emulator, notes = build(args)
     try:
-        server = make_server(emulator, args.host, args.port, log_requests=args.log_requests)
+        server = make_server(
+            emulator,
+            args.host,
+            args.port,
+            log_requests=args.log_requests,
+            latency_ms=latency(args),
+        )
     except OSError as error:  # the port is taken, the host is not this machine's, no permission
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {error.strerror or error}"
@@ -138,6 +152,7 @@ def build(args: argparse.Namespace) -> tuple[Emulator, list[str]]:
     """The emulator the options describe, and the start-up notes to print after the URL."""
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0 to 65535, not {args.port}")
+    held = latency(args)
     faults = resolve(args.fault)
     seed = DEFAULT_SEED if args.seed is None else args.seed
     jobs = load_jobs(args.data) if args.data else default_jobs(seed)
@@ -159,8 +174,18 @@ def build(args: argparse.Namespace) -> tuple[Emulator, list[str]]:
         notes.append(
             f"churn: a step every {churn.every_requests} requests and {churn.every_seconds} s"
         )
+    if held:
+        notes.append(f"latency: each answer held {latency_text(held)} ms")
     emulator = Emulator(jobs=jobs, faults=faults, credentials=credentials, churn=churn)
     return emulator, notes
+
+
+def latency(args: argparse.Namespace) -> float:
+    """``--latency`` in milliseconds; ``UsageError`` naming the accepted values when it is none."""
+    held = parse_latency(args.latency)
+    if held is None:
+        raise UsageError(f"--latency must be {LATENCY_FORMS}, not {args.latency!r}")
+    return held
 
 
 def _credentials() -> tuple[signing.Credentials, list[str]]:
@@ -214,4 +239,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-__all__ = ["FAULTS", "add_parser", "build", "configure", "main", "run"]
+__all__ = ["FAULTS", "add_parser", "build", "configure", "latency", "main", "run"]

@@ -4,11 +4,15 @@ Keep-alive (HTTP/1.1 with Content-Length) and Nagle off on every accepted socket
 default settings stalls about 40 ms per keep-alive response while the kernel waits for an ACK that
 the client delays. Nothing a client sends takes the server down: an oversized or unreadable body is
 refused and the connection closed, a client that goes away mid-request only ends its own thread.
+
+``latency_ms`` plays a distant server: each answer is held that long in its own handler thread, so
+one held answer never holds another connection's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import socket
 import socketserver
 import sys
@@ -31,6 +35,37 @@ from conformance.shown import shown
 MAX_BODY = 64 * 1024
 # An idle keep-alive connection, or a client that stalls mid-request, frees its thread after this.
 IDLE_TIMEOUT = 30.0
+# What a latency may be, for every place that reads one (the CLI's --latency, a target's latency=).
+LATENCY_FORMS = "a number of milliseconds, 0 or more, e.g. 40 or 2.5"
+
+
+def parse_latency(value: str | float) -> float | None:
+    """``value`` as milliseconds of latency, or None when it is not a finite number 0 or more.
+
+    Callers turn None into their own one-line error naming where the value came from and
+    ``LATENCY_FORMS``.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    # The range test also refuses nan, which every comparison calls false, and inf.
+    return number if 0 <= number < math.inf else None
+
+
+def latency_text(latency: float) -> str:
+    """``40`` for 40.0, ``2.5`` for 2.5: as short as reads back to the same number (an option in
+    a replay command, a start-up note)."""
+    return str(int(latency)) if latency.is_integer() else repr(latency)
+
+
+def hold(latency: float, until: threading.Event) -> bool:
+    """Wait ``latency`` milliseconds, or less if ``until`` is set first (then True).
+
+    ``Event.wait`` rather than ``time.sleep``: the server's wait must end when it closes, and
+    ``sleep`` refuses a finite latency of centuries that a wait capped at ``TIMEOUT_MAX`` takes.
+    """
+    return until.wait(min(latency / 1000, threading.TIMEOUT_MAX))
 
 
 class EmulatorServer(ThreadingHTTPServer):
@@ -46,10 +81,17 @@ class EmulatorServer(ThreadingHTTPServer):
         *,
         log: Callable[[str], None] | None = None,
         log_requests: bool = False,
+        latency_ms: float = 0,
     ) -> None:
+        held = parse_latency(latency_ms)
+        if held is None:
+            raise UsageError(f"latency_ms must be {LATENCY_FORMS}, not {latency_ms!r}")
         self.emulator = emulator
         self.log = log or _stderr
         self.log_requests = log_requests
+        self.latency_ms = held
+        # Set when the server closes: a held answer stops waiting instead of outliving the server.
+        self.closing = threading.Event()
         self._open: set[socket.socket] = set()
         self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -81,6 +123,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         """Stop listening and end every open connection, so no handler thread lingers."""
+        self.closing.set()
         super().server_close()
         with self._open_lock:
             connections = list(self._open)
@@ -168,6 +211,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(response, close=True)
 
     def _send(self, response: Response, *, close: bool = False) -> None:
+        if self.server.latency_ms and hold(self.server.latency_ms, self.server.closing):
+            # The server closed while the answer was held: its connection is gone already.
+            self.close_connection = True
+            return
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
@@ -209,10 +256,14 @@ def make_server(
     *,
     log: Callable[[str], None] | None = None,
     log_requests: bool = False,
+    latency_ms: float = 0,
 ) -> EmulatorServer:
-    """A bound, not yet serving, server (port 0 picks a free port); ``UsageError`` if it cannot bind."""
+    """A bound, not yet serving, server (port 0 picks a free port) that holds each answer
+    ``latency_ms`` milliseconds; ``UsageError`` if it cannot bind or the latency is no latency."""
     try:
-        return EmulatorServer((host, port), emulator, log=log, log_requests=log_requests)
+        return EmulatorServer(
+            (host, port), emulator, log=log, log_requests=log_requests, latency_ms=latency_ms
+        )
     except OSError as error:
         raise UsageError(
             f"cannot listen on {host}:{port}: {error.strerror or error}; "
@@ -224,7 +275,9 @@ def make_server(
 def serve(
     emulator: Emulator, host: str = "127.0.0.1", port: int = 0, **options: Any
 ) -> Iterator[str]:
-    """Serve ``emulator`` on a background thread; yields the endpoint URL, stops on exit."""
+    """Serve ``emulator`` on a background thread; yields the endpoint URL, stops on exit.
+
+    ``options`` are ``make_server``'s: ``log``, ``log_requests``, ``latency_ms``."""
     server = make_server(emulator, host, port, **options)
     thread = threading.Thread(
         target=server.serve_forever,

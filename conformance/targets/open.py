@@ -14,8 +14,10 @@ from conformance.errors import UsageError
 from conformance.targets.base import Target
 
 CHURN = "churn"
+LATENCY = "latency="
 FORMS = (
-    "emulator, emulator:FAULT[,FAULT…] (faults and churn, e.g. emulator:churn,limit-off-by-one), "
+    "emulator, emulator:FAULT[,FAULT…] (fault names, churn and latency=MS, "
+    "e.g. emulator:churn,latency=40,limit-off-by-one), "
     "http://HOST[:PORT]/iaas/, https://…, or a cassette file or folder"
 )
 
@@ -31,7 +33,8 @@ def open_target(
 ) -> Target:
     """The target ``spec`` names.
 
-    ``emulator`` and ``emulator:FAULT,…`` (fault names and ``churn``) are the in-process emulator;
+    ``emulator`` and ``emulator:FAULT,…`` (fault names, ``churn``, and ``latency=MS`` to hold each
+    answer MS milliseconds) are the in-process emulator;
     ``http://…`` and ``https://…`` a live endpoint, signed with ``load_credentials(env,
     config_path)`` and sent with ``timeout``, ``rate`` and ``retries``; an existing file or folder a
     cassette. Anything else raises ``UsageError`` listing the accepted forms.
@@ -54,18 +57,31 @@ def open_target(
 
 def _emulator(text: str) -> Target:
     from conformance.emulator import FAULTS
+    from conformance.emulator.server import LATENCY_FORMS, parse_latency
     from conformance.targets.emulator import EmulatorTarget
 
     _, _, listed = text.partition(":")
     names = [name.strip() for name in listed.split(",")] if listed else []
-    valid = f"valid names: {CHURN}, {', '.join(FAULTS)}"
+    valid = f"valid names: {CHURN}, {LATENCY}MS, {', '.join(FAULTS)}"
     if text != "emulator" and (not names or "" in names):
         raise UsageError(f"target {text!r} lists an empty fault name; {valid}")
-    unknown = [name for name in names if name != CHURN and name not in FAULTS]
+    latencies = [name for name in names if name.startswith(LATENCY)]
+    if len(latencies) > 1:
+        raise UsageError(f"target {text!r} gives {LATENCY}MS {len(latencies)} times; give it once")
+    latency = 0.0
+    if latencies:
+        given = latencies[0].removeprefix(LATENCY)
+        held = parse_latency(given)
+        if held is None:
+            raise UsageError(
+                f"target {text!r} has latency {given!r}; {LATENCY}MS takes {LATENCY_FORMS}"
+            )
+        latency = held
+    unknown = [name for name in names if name not in {CHURN, *latencies} and name not in FAULTS]
     if unknown:
         raise UsageError(f"unknown fault {unknown[0]!r} in target {text!r}; {valid}")
-    faults = [name for name in names if name != CHURN]
-    return EmulatorTarget(faults=faults, churn=True if CHURN in names else None)
+    faults = [name for name in names if name != CHURN and name not in latencies]
+    return EmulatorTarget(faults=faults, churn=True if CHURN in names else None, latency_ms=latency)
 
 
 def _cassette(path: Path) -> Target:

@@ -19,7 +19,7 @@ import pytest
 
 from conformance import signing
 from conformance.emulator import DEMO_CREDENTIALS, FAULTS
-from conformance.emulator.command import add_parser, build
+from conformance.emulator.command import add_parser, build, latency
 from conformance.emulator.data import EXAMPLE_JOB_JSON
 from conformance.errors import DataError, UsageError
 from tests.emulator.helpers import BASE, START, body_json, send, signed_query
@@ -174,6 +174,20 @@ def test_faults_and_churn_are_announced_and_take_effect(start: Any) -> None:
     assert running.stop()[0] == 0
 
 
+def test_a_latency_is_announced_and_holds_each_answer(start: Any) -> None:
+    running = start("--latency", "100")
+    url = _url(running)
+    notes = [running.line() for _ in range(3)]
+    assert notes[2] == "latency: each answer held 100 ms"
+    started = time.monotonic()
+    answer = body_json(send(url, "GET", "/iaas/?" + _now_query({**BASE, "limit": 1})))
+    # A lower bound only: how much longer a loaded machine takes says nothing about the server.
+    assert time.monotonic() - started >= 0.1
+    assert answer["ret_code"] == 0
+    status, _, err = running.stop()
+    assert (status, err) == (0, "")
+
+
 def test_data_from_a_file_is_served(start: Any, write_data: Any) -> None:
     path = write_data({"app-mine0001": [json.loads(EXAMPLE_JOB_JSON)]})
     running = start("--data", path)
@@ -205,6 +219,12 @@ def test_list_faults_prints_each_with_its_rule() -> None:
         (["--fault", "nope"], "unknown fault 'nope'; valid faults: missing-total-count, "),
         (["--data", "/nonexistent/jobs.json"], "/nonexistent/jobs.json: cannot read the data file"),
         (["--port", "70000"], "--port must be 0 to 65535, not 70000"),
+        (
+            ["--latency", "-5"],
+            "--latency must be a number of milliseconds, 0 or more, e.g. 40 or 2.5, not '-5'",
+        ),
+        (["--latency", "soon"], "--latency must be a number of milliseconds, 0 or more"),
+        (["--latency", "inf"], "--latency must be a number of milliseconds, 0 or more"),
     ],
 )
 def test_a_user_error_is_one_line_and_exit_status_2(options: list[str], message: str) -> None:
@@ -231,6 +251,7 @@ def test_the_defaults_are_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.delenv(name, raising=False)
     args = _args()
     assert (args.host, args.port, args.fault, args.churn) == ("127.0.0.1", 8080, [], False)
+    assert latency(args) == 0
     emulator, _ = build(args)
     assert emulator.credentials == DEMO_CREDENTIALS
     assert (emulator.faults, emulator.churn) == ((), None)
@@ -243,6 +264,17 @@ def test_build_reads_seed_churn_and_no_auth() -> None:
     assert (emulator.churn.settings.seed, emulator.churn.settings.every_requests) == (7, 3)
     assert notes[0] == "authentication: off (--no-auth)"
     assert "seed 7" in notes[1]
+
+
+@pytest.mark.parametrize(("given", "milliseconds"), [("40", 40.0), ("2.5", 2.5), ("0", 0.0)])
+def test_build_reads_the_latency_and_notes_it_only_when_there_is_one(
+    given: str, milliseconds: float
+) -> None:
+    args = _args("--latency", given)
+    _, notes = build(args)
+    assert latency(args) == milliseconds
+    held = [note for note in notes if note.startswith("latency:")]
+    assert held == ([f"latency: each answer held {given} ms"] if milliseconds else [])
 
 
 def test_only_half_a_key_pair_in_the_environment_is_a_usage_error(

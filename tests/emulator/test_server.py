@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import math
 import socket
 import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -303,3 +305,78 @@ def test_a_logged_request_line_shows_no_key_id_and_no_signature(emulator: Emulat
     assert "signature=REDACTED" in logged[0]
     assert signature not in logged[0]
     assert "QYACCESSKEYIDEXAMPLE" not in logged[0]
+
+
+# --- --latency: a distant server ------------------------------------------------------------------
+
+
+def _timed(url: str, clock: Clock) -> float:
+    """Seconds one correct request on a fresh connection took, answer included."""
+    started = time.monotonic()
+    _healthy(url, clock)
+    return time.monotonic() - started
+
+
+def test_a_held_answer_takes_at_least_the_latency(emulator: Emulator, clock: Clock) -> None:
+    with serve(emulator, log=lambda line: None, latency_ms=100) as url:
+        # A lower bound only: a loaded machine may take longer, and that says nothing about us.
+        assert _timed(url, clock) >= 0.1
+
+
+def test_held_answers_do_not_hold_each_other(emulator: Emulator, clock: Clock) -> None:
+    latency = 0.4
+    timings: list[float] = []
+    together = threading.Barrier(2)
+
+    def client() -> None:
+        together.wait(timeout=10)
+        timings.append(_timed(url, clock))
+
+    with serve(emulator, log=lambda line: None, latency_ms=latency * 1000) as url:
+        threads = [threading.Thread(target=client) for _ in range(2)]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=20)
+        elapsed = time.monotonic() - started
+    assert len(timings) == 2
+    assert min(timings) >= latency
+    # Answers held one after the other would take 2 × latency; held side by side, one latency and
+    # the time to answer. The margin is generous for a loaded CI machine, still well short of 2×.
+    assert elapsed < 1.5 * latency
+
+
+def test_closing_the_server_ends_a_held_answer_at_once(emulator: Emulator, clock: Clock) -> None:
+    server = make_server(emulator, log=lambda line: None, latency_ms=60_000)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    outcome: list[object] = []
+
+    def client() -> None:
+        try:
+            outcome.append(_get(server.url, signed_query({**BASE, "limit": 1}, now=clock())))
+        except (OSError, http.client.HTTPException) as error:
+            outcome.append(error)
+
+    asking = threading.Thread(target=client)
+    asking.start()
+    time.sleep(0.2)  # the request is in, its answer held
+    started = time.monotonic()
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+    asking.join(timeout=5)
+    # Not a minute: the held answer gave up with the server, and its client saw the connection end.
+    assert time.monotonic() - started < 5
+    assert not asking.is_alive()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], (OSError, http.client.HTTPException))
+
+
+@pytest.mark.parametrize("latency", [-1, math.nan, math.inf, "soon"])
+def test_a_latency_that_is_no_number_of_milliseconds_is_refused(
+    emulator: Emulator, latency: Any
+) -> None:
+    with pytest.raises(UsageError, match="latency_ms must be a number of milliseconds, 0 or more"):
+        make_server(emulator, latency_ms=latency)

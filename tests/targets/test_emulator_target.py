@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import time
+from typing import Any
+
 import pytest
 
 from conformance.client import Client
@@ -83,3 +87,38 @@ def test_it_refuses_an_emulator_and_faults_together() -> None:
 def test_an_unknown_fault_is_a_usage_error_listing_the_valid_ones() -> None:
     with pytest.raises(UsageError, match=r"unknown fault 'nope'.*limit-off-by-one"):
         EmulatorTarget(faults=["nope"])
+
+
+def test_a_latency_holds_each_answer_in_process_and_keeps_the_name() -> None:
+    target = EmulatorTarget(faults=["limit-off-by-one"], latency_ms=100)
+    started = time.monotonic()
+    exchange = Client(target).call({**APP, "limit": 1})
+    # A lower bound only: a loaded machine may take longer, and that says nothing about us.
+    assert time.monotonic() - started >= 0.1
+    assert exchange.response.json()["ret_code"] == 0
+    # The name is the recorded endpoint and names what answers; a held answer is the same answer.
+    assert target.name == "emulator[limit-off-by-one]"
+    assert repr(target) == "EmulatorTarget('emulator[limit-off-by-one]', latency_ms=100)"
+
+
+@pytest.mark.parametrize(
+    ("options", "replay"),
+    [
+        ({"latency_ms": 40}, "--latency 40"),
+        ({"latency_ms": 2.5, "churn": True}, "--churn --latency 2.5"),
+        ({"latency_ms": 0}, None),
+    ],
+)
+def test_its_replay_options_carry_the_latency(options: dict[str, Any], replay: str | None) -> None:
+    assert EmulatorTarget(**options).replay_options == replay
+
+
+def test_a_given_emulator_may_be_held_too() -> None:
+    target = EmulatorTarget(Emulator(faults=["default-limit-10"]), latency_ms=40)
+    assert target.replay_options == "--fault default-limit-10 --latency 40"
+
+
+@pytest.mark.parametrize("latency", [-0.5, math.nan, math.inf, "40ms"])
+def test_a_latency_that_is_no_number_of_milliseconds_is_a_usage_error(latency: Any) -> None:
+    with pytest.raises(UsageError, match="latency_ms must be a number of milliseconds, 0 or more"):
+        EmulatorTarget(latency_ms=latency)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import subprocess
 import sys
@@ -47,6 +48,58 @@ def test_an_empty_fault_name_is_a_usage_error(spec: str) -> None:
         open_target(spec)
 
 
+@pytest.mark.parametrize(
+    ("spec", "name", "latency", "replay"),
+    [
+        ("emulator:latency=40", "emulator", 40, "--latency 40"),
+        ("emulator:latency=0", "emulator", 0, None),
+        (
+            "emulator:churn, latency=2.5,limit-off-by-one",
+            "emulator[limit-off-by-one]+churn",
+            2.5,
+            "--fault limit-off-by-one --churn --latency 2.5",
+        ),
+    ],
+)
+def test_it_opens_the_emulator_with_a_latency(
+    spec: str, name: str, latency: float, replay: str | None
+) -> None:
+    target = open_target(spec)
+    assert isinstance(target, EmulatorTarget)
+    assert (target.name, target.latency_ms, target.replay_options) == (name, latency, replay)
+
+
+def test_the_replay_options_of_a_held_target_rebuild_it_in_conformance_emulator() -> None:
+    from conformance.emulator.command import add_parser, build, latency
+
+    target = open_target("emulator:latency=2.5,limit-off-by-one")
+    assert target.replay_options is not None
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    args = parser.parse_args(["emulator", *target.replay_options.split()])
+    emulator, _ = build(args)
+    assert latency(args) == 2.5
+    assert [fault.name for fault in emulator.faults] == ["limit-off-by-one"]
+
+
+@pytest.mark.parametrize("given", ["", "-1", "nan", "inf", "40ms", "soon"])
+def test_a_latency_that_is_no_number_of_milliseconds_is_a_one_line_usage_error(
+    given: str,
+) -> None:
+    spec = f"emulator:churn,latency={given}"
+    with pytest.raises(UsageError) as raised:
+        open_target(spec)
+    assert str(raised.value) == (
+        f"target {spec!r} has latency {given!r}; latency=MS takes a number of milliseconds, "
+        "0 or more, e.g. 40 or 2.5"
+    )
+
+
+def test_a_latency_given_twice_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="gives latency=MS 2 times; give it once"):
+        open_target("emulator:latency=40,latency=50")
+
+
 def test_an_unknown_fault_is_a_usage_error_listing_the_valid_names() -> None:
     with pytest.raises(UsageError) as raised:
         open_target("emulator:churn,limit-of-by-one")
@@ -54,7 +107,7 @@ def test_an_unknown_fault_is_a_usage_error_listing_the_valid_names() -> None:
     assert message.startswith(
         "unknown fault 'limit-of-by-one' in target 'emulator:churn,limit-of-by-one'"
     )
-    assert "valid names: churn, " in message
+    assert "valid names: churn, latency=MS, " in message
     assert "limit-off-by-one" in message
 
 
@@ -94,6 +147,7 @@ def test_anything_else_is_a_usage_error_listing_the_accepted_forms(spec: str) ->
         open_target(spec)
     message = str(raised.value)
     assert message.startswith(f"unknown target {spec!r}; use emulator, emulator:FAULT")
+    assert "latency=MS" in message
     assert "http://HOST[:PORT]/iaas/, https://…, or a cassette file or folder" in message
     assert "\n" not in message
 
