@@ -15,13 +15,16 @@ Figures, median milliseconds per call, all in one process on the same body:
   and decoding and validating all 100 directives;
 * **ours, directive deviation**: one job's directive privilege is a string: the response still passes
   the fast path, and python-jsonschema explains that one directive;
-* **ours, job deviation**: one job's status is undocumented: python-jsonschema walks the whole
-  response to explain it (the worst case of the explaining path);
+* **ours, job deviation**: one job's status is undocumented: jsonschema-rs finds which job fails,
+  and python-jsonschema explains that job alone (the worst case of the explaining path; before it
+  was explained in parts, python-jsonschema walked the whole body, about 20x the clean figure);
 * **json.loads only**: parsing the body and the 100 directive strings, the floor of any validator
   that reads them with the standard library; **jsonschema-rs is_valid**: its yes/no alone.
 
 The body is built directly from the page's example job (ids, clusters and times varied by index), so
-every run measures the same bytes. Target: ours, clean >= 20x faster than plain.
+every run measures the same bytes. Targets: ours, clean >= 20x faster than plain; ours, job
+deviation <= 3x ours, clean (a non-conformant server's recording judged nearly as fast as a
+conformant one's).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from conformance.documented import example_response_text
 from conformance.validate import validate_response
 
 TARGET = 20.0
+# A response with one bad job may cost at most this many times a clean one.
+EXPLAINING_TARGET = 3.0
 REQUEST: dict[str, Any] = {"app": "app-tg3lbp0a", "limit": 100, "zone": "pek3a"}
 _START = datetime(2018, 3, 4, 5, 37, 58, tzinfo=timezone.utc)
 
@@ -236,15 +241,24 @@ def report(figures: Mapping[str, float], count: int) -> str:
         f"  the standard library's json.loads alone takes {parse / ours:.0%} of our clean figure "
         "(validate_response parses with orjson, conformance/jsontext.py)",
         f"  target (clean >= {TARGET:g}x faster than plain jsonschema.validate): "
-        + ("met" if plain / ours >= TARGET else "NOT met")
+        + ("met" if plain / ours >= TARGET else "MISSED")
         + "; against plain + directives (the same work): "
-        + ("met" if plain_all / ours >= TARGET else "NOT met"),
+        + ("met" if plain_all / ours >= TARGET else "MISSED"),
+        f"  target (job deviation <= {EXPLAINING_TARGET:g}x clean): "
+        f"{figures['validate_response, job deviation']:.3f} ms against {ours:.3f} ms, "
+        f"{_explaining_ratio(figures):.1f}x: "
+        + ("met" if _explaining_ratio(figures) <= EXPLAINING_TARGET else "MISSED"),
     ]
     return "\n".join(lines)
 
 
+def _explaining_ratio(figures: Mapping[str, float]) -> float:
+    """How many times a clean response's cost one with a bad job costs."""
+    return figures["validate_response, job deviation"] / figures["validate_response, clean"]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Measure and print; exit 1 when the target is missed."""
+    """Measure and print; exit 1 when a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--jobs", type=int, default=100, help="items in the response (default 100)")
     parser.add_argument("--repeat", type=int, default=15, help="timed rounds per figure")
@@ -252,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = measure(args.jobs, args.repeat)
     print(report(figures, args.jobs))
     ratio = figures["plain jsonschema.validate"] / figures["validate_response, clean"]
-    return 0 if ratio >= TARGET else 1
+    return 0 if ratio >= TARGET and _explaining_ratio(figures) <= EXPLAINING_TARGET else 1
 
 
 if __name__ == "__main__":

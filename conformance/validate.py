@@ -6,7 +6,9 @@ Rules that need several calls live with the suite; this module never raises on a
 
 Speed: a conformant response is the common case, so each document is first asked jsonschema-rs's
 yes/no question; only when the answer is no does python-jsonschema walk it again to explain where and
-why. See benchmarks/bench_validate.py for the figures behind that choice.
+why. A response is explained in parts: the envelope, then only the jobs jsonschema-rs rejects, so one
+bad job among a hundred costs one job's explanation, not the page's. See benchmarks/bench_validate.py
+for the figures behind both choices.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -234,9 +236,9 @@ def _repeated_members(text: bytes | str, profile: Profile, pointer: str) -> Iter
 def _success_deviations(
     document: dict[str, Any], request: Mapping[str, Any], profile: Profile, *, has_request: bool
 ) -> Iterator[Deviation]:
-    shaped = schemas.fast_validator("response").is_valid(document)
-    if not shaped:
-        yield from _schema_deviations("response", document, profile)
+    misshapen: Container[int] = ()
+    if not schemas.fast_validator("response").is_valid(document):
+        misshapen = yield from _response_schema_deviations(document, profile)
     jobs = document.get("job_set")
     if not isinstance(jobs, list):
         return
@@ -245,9 +247,9 @@ def _success_deviations(
     zone = request.get("zone") if isinstance(request.get("zone"), str) else None
     for index, item in items:
         text = item.get("directive")
-        if shaped and isinstance(text, str):
-            # The common case, kept lean: the schemas have proved every type the consistency
-            # rules read, so only a job that looks inconsistent takes the careful path below.
+        if index not in misshapen and isinstance(text, str):
+            # The common case, kept lean: the schemas have proved every type of this job the
+            # consistency rules read, so only a job that looks inconsistent takes the careful path.
             decoded = _valid_directive(text)
             if decoded is not None and _plainly_consistent(item, decoded, zone):
                 continue
@@ -557,18 +559,75 @@ BOUNDS_CHECKS = (_paging,)
 # --- schema errors as deviations -----------------------------------------------------------------
 
 
+Located = tuple[tuple[str | int, ...], jsonschema.ValidationError]
+
+
 def _schema_deviations(name: str, instance: object, profile: Profile) -> Iterator[Deviation]:
-    errors = sorted(
-        schemas.validator(name).iter_errors(instance),
-        key=lambda e: [str(p) for p in e.absolute_path],
-    )
+    return _explained(name, _located(name, instance), profile)
+
+
+def _located(name: str, instance: object, at: tuple[str | int, ...] = ()) -> Iterator[Located]:
+    """python-jsonschema's errors for ``instance`` under schema ``name``, each with its path from
+    the root of the document ``instance`` sits at ``at`` in."""
+    for error in schemas.validator(name).iter_errors(instance):
+        yield (*at, *error.absolute_path), error
+
+
+@functools.cache
+def _job_schema() -> str | None:
+    """The schema every job_set item is checked against, when the response schema lets the envelope
+    and each job be explained apart with the same result as the whole body; else None.
+
+    That holds while the response schema judges each member on its own (nothing such as
+    ``minItems`` or ``if`` reads job_set as a whole) and an item is one whole schema document: then
+    an error at /job_set/N/… comes from the item's schema alone, and every other error is the same
+    whether job_set holds its jobs or none.
+    """
+    annotations = {"$schema", "$id", "$comment", "title", "description"}
+    response = schemas.schema("response")
+    job_set = response.get("properties", {}).get("job_set")
+    if not response.keys() <= {*annotations, "type", "required", "properties"}:
+        return None
+    if not isinstance(job_set, dict) or not job_set.keys() <= {*annotations, "type", "items"}:
+        return None
+    items = job_set.get("items")
+    reference = items.get("$ref") if isinstance(items, dict) and len(items) == 1 else None
+    name = reference.removesuffix(".json") if isinstance(reference, str) else None
+    return name if name in schemas.SCHEMA_NAMES else None
+
+
+def _response_schema_deviations(
+    document: dict[str, Any], profile: Profile
+) -> Generator[Deviation, None, Container[int]]:
+    """A rejected success body explained in parts: the envelope with job_set emptied, then each
+    job jsonschema-rs rejects, each path re-rooted at /job_set/N. The same deviations, in the same
+    order, as explaining the whole body (``_schema_deviations``), at the cost of the parts that
+    failed. The generator's return value is the indices of the jobs the schemas reject."""
+    jobs, item_schema = document.get("job_set"), _job_schema()
+    if not isinstance(jobs, list) or item_schema is None:
+        yield from _schema_deviations("response", document, profile)
+        return range(len(jobs)) if isinstance(jobs, list) else ()
+    errors: list[Located] = []
+    envelope = {**document, "job_set": []}
+    if not schemas.fast_validator("response").is_valid(envelope):
+        errors.extend(_located("response", envelope))
+    fast = schemas.fast_validator(item_schema)
+    rejected = [index for index, item in enumerate(jobs) if not fast.is_valid(item)]
+    for index in rejected:
+        errors.extend(_located(item_schema, jobs[index], ("job_set", index)))
+    yield from _explained("response", errors, profile)
+    return frozenset(rejected)
+
+
+def _explained(name: str, located: Iterable[Located], profile: Profile) -> Iterator[Deviation]:
+    """python-jsonschema's errors for a document under schema ``name`` as deviations, by path."""
+    errors = sorted(located, key=lambda pair: [str(step) for step in pair[0]])
     # One deviation per place: a value of the wrong type also fails its const/enum/pattern, which
     # would only repeat the same news.
-    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    mistyped = {path for path, e in errors if e.validator == "type"}
     # jsonschema yields one "required" error per missing field, each carrying the whole list.
     required_seen: set[tuple[str | int, ...]] = set()
-    for error in errors:
-        path = tuple(error.absolute_path)
+    for path, error in errors:
         if error.validator != "type" and path in mistyped:
             continue
         if error.validator == "required":
@@ -576,7 +635,9 @@ def _schema_deviations(name: str, instance: object, profile: Profile) -> Iterato
                 continue
             required_seen.add(path)
             present = error.instance.keys() if isinstance(error.instance, dict) else ()
-            for missing in (field for field in error.validator_value if field not in present):
+            # Always a list of names: check_schema has proved it; the check tells mypy.
+            required = error.validator_value if isinstance(error.validator_value, list) else []
+            for missing in (field for field in required if field not in present):
                 yield _from_schema_error(name, error, (*path, missing), profile, missing=True)
         else:
             yield _from_schema_error(name, error, path, profile, missing=False)
