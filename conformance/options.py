@@ -136,6 +136,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("seed", "the hypothesis seed (default: random, printed)", type=int, metavar="SEED"),
     Option("report", "write a JSON report here", type=Path, metavar="PATH"),
     Option(
+        "replay",
+        "first send again the failing requests of this earlier JSON report, and say which still "
+        "fail",
+        type=Path,
+        metavar="REPORT.json",
+    ),
+    Option(
         "record",
         "write every interaction of the run to this vcrpy cassette (.yaml, .yml or .json), "
         "secrets scrubbed",

@@ -4,7 +4,8 @@ The JSON report's shape (documented in the README):
 ``{"target", "profile", "seed", "summary": {"rules", "exercised", "requests", "checks",
 "deviations", "stopped"}, "rules": {"exercised": [...], "not_exercised": {rule: reason},
 "not_checked": [...]}, "deviations": [{"rule", "severity", "message", "request", "response",
-"reproduce"}]}``.
+"reproduce", "mutation"}]}``, and with ``--conformance-replay`` also ``"replayed": [{"rule",
+"request", "still_fails", "how"}]`` (``conformance.replaying``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def entry(
         )
         if last
         else None,
+        # The authentication mutation the request was sent with: a replay applies it again.
+        "mutation": finding.mutation,
     }
 
 
@@ -140,6 +143,8 @@ class Report:
     stopped: str | None = None
     #: Every rule a test was run for, in order (judged or not).
     tested: list[str] = field(default_factory=list)
+    #: The failures of an earlier report sent again first (``conformance.replaying``), when asked.
+    replayed: list[dict[str, Any]] | None = None
 
     @property
     def exercised(self) -> list[str]:
@@ -192,6 +197,7 @@ class Report:
                 "not_checked": self.unchecked,
             },
             "deviations": self.deviations,
+            **({"replayed": self.replayed} if self.replayed is not None else {}),
         }
 
     def write(self, path: Path) -> None:
@@ -207,8 +213,9 @@ def _in_catalogue_order(rule_ids: Iterable[str]) -> list[str]:
 
 
 def summary_lines(report: Report, *, accepted: Iterable[str] = ()) -> list[str]:
-    """The terminal summary: deviations grouped by rule, one line each, then the totals."""
-    lines = []
+    """The terminal summary: the replayed failures, deviations grouped by rule, one line each, then
+    the totals."""
+    lines = replayed_lines(report.replayed) if report.replayed is not None else []
     for rule_id, items in report.by_rule().items():
         severity = items[0]["severity"]
         lines.append(f"{rule_id} [{severity}] {rule(rule_id).title}: {len(items)} finding(s)")
@@ -226,5 +233,27 @@ def summary_lines(report: Report, *, accepted: Iterable[str] = ()) -> list[str]:
         f"{len(report.exercised)} of {report.rules} rules exercised with {report.requests} requests "
         f"({report.checks} checks) against {report.target} "
         f"({report.profile} profile, seed {report.seed}): {len(report.deviations)} deviation(s)"
+    )
+    return lines
+
+
+def replayed_lines(replayed: list[dict[str, Any]]) -> list[str]:
+    """What sending an earlier report's failures again showed: one line each, then the count."""
+    lines = []
+    for item in replayed:
+        request = item["request"]
+        verdict = "still fails" if item["still_fails"] else "fixed"
+        mutation = f" with {item['mutation']}" if item.get("mutation") else ""
+        lines.append(
+            shown(
+                f"replayed {item['rule']}: {verdict} ({item['how']}): "
+                f"{request['method']} {request['path']}?{one_line(request['params'], COMPACT)}"
+                f"{mutation}"
+            )
+        )
+    failing = sum(bool(item["still_fails"]) for item in replayed)
+    lines.append(
+        f"replayed {len(replayed)} failing request(s) of the earlier report: "
+        f"{failing} still fail, {len(replayed) - failing} fixed"
     )
     return lines

@@ -15,7 +15,7 @@ method that needs them: judging cassettes loads neither hypothesis nor the probe
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,8 +27,11 @@ from conformance.report import Report
 if TYPE_CHECKING:
     from conformance.cassettes.record import Recorder
     from conformance.cassettes.verdict import Verdict
+    from conformance.client import Client
+    from conformance.exchange import Exchange
     from conformance.judgement.findings import Finding
     from conformance.probes.run import Run
+    from conformance.replaying import Failure
     from conformance.transport import Target
 
 
@@ -60,6 +63,8 @@ class Settings:
     report: Path | None = None
     record: Path | None = None
     accept: Path | None = None
+    #: An earlier JSON report whose failing requests are sent again before anything else.
+    replay: Path | None = None
 
 
 def worker_rate(rate: float, workers: int) -> float | None:
@@ -98,6 +103,14 @@ class Session:
             )
         except ConformanceError as error:
             raise SettingError("accept", str(error)) from None
+        self.failures: list[Failure] = []
+        if settings.replay is not None:
+            from conformance.replaying import load_failures
+
+            try:
+                self.failures = load_failures(settings.replay)
+            except ConformanceError as error:
+                raise SettingError("replay", str(error)) from None
         # A cassette target is judged offline: nothing is sent, so there is nothing to record.
         self.offline: bool = names_cassettes(settings.target)
         if settings.record is not None and self.offline:
@@ -115,6 +128,10 @@ class Session:
         )
         self.target: Target | None = None
         self.run: Run | None = None
+        #: The client, from the moment ``open`` makes it (learning sends through it already).
+        self.client: Client | None = None
+        #: Told each exchange of the run from its first request (``Client.observers``).
+        self.observers: list[Callable[[Exchange], None]] = []
         self.recorder: Recorder | None = None
         #: What other processes (xdist workers) recorded, and why their runs stopped, by name.
         self.recorded: dict[str, list[dict[str, Any]]] = {}
@@ -155,7 +172,8 @@ class Session:
 
             settings = self.settings
             target = self.open_target()
-            client = Client(target, zone=settings.zone)
+            client = self.client = Client(target, zone=settings.zone)
+            client.observers.extend(self.observers)
             app = settings.app
             if not self.offline:  # a cassette answers from disk: nothing to run out of
                 client.stopper = Stopper(
@@ -183,6 +201,15 @@ class Session:
                 learned=judged_learning(universe, profile),
             )
         return self.run
+
+    def replay(self) -> None:
+        """Send the failing requests of the earlier report (``settings.replay``) again, once per
+        run, and put what they showed in the report (``Report.replayed``)."""
+        if self.settings.replay is None or self.report.replayed is not None or self.offline:
+            return
+        from conformance.replaying import replay
+
+        self.report.replayed = [item.to_json() for item in replay(self.open(), self.failures)]
 
     def judged(self) -> Verdict:
         """Every rule over a cassette target's recordings, judged once per process."""

@@ -62,10 +62,21 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "conformance.emulator",
         ),
     ),
-    ("probes, cassettes", ("conformance.probes", "conformance.cassettes", "conformance.report")),
+    (
+        "probes, cassettes",
+        (
+            "conformance.probes",
+            "conformance.cassettes",
+            "conformance.report",
+            "conformance.replaying",
+        ),
+    ),
     ("targets", ("conformance.targets",)),
     ("session", ("conformance.session", "conformance.options")),
-    ("plugin, CLI", ("conformance.plugin", "conformance.cli", "conformance.suite")),
+    (
+        "plugin, CLI",
+        ("conformance.plugin", "conformance.cli", "conformance.suite", "conformance.progress"),
+    ),
 )
 #: The public face: loads every layer's names on first use, and nothing imports it for code.
 EXEMPT = frozenset({"conformance"})

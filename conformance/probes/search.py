@@ -38,6 +38,16 @@ from conformance.probes.run import KEPT_NOTES, Probe, Run, Survey
 # example holds, and drawing one more case ~0.1-0.4 ms; a batch shrinks to its one failing case.
 BATCH = 8
 
+#: Told what the search turns to ("surveying the paging probe", "searching out DCJ-PAGE-002") and
+#: None when it is done with it: the progress line on a terminal (``conformance.progress``) is the
+#: one watcher. Empty otherwise, and then it costs nothing.
+WATCHERS: list[Callable[[str | None], None]] = []
+
+
+def _doing(what: str | None) -> None:
+    for watch in WATCHERS:
+        watch(what)
+
 
 @dataclass(frozen=True)
 class SearchSettings:
@@ -117,7 +127,11 @@ def survey(probe: Probe, run: Run, options: SearchSettings) -> Survey:
             making.record(probe, case, probe.run(run, case))
             run.checks += len(probe.rules)
 
-        _explore(probe, run, options, look)
+        _doing(f"surveying the {probe.name} probe")
+        try:
+            _explore(probe, run, options, look)
+        finally:
+            _doing(None)
         made = run.surveys[probe.name] = run.partial.pop(probe.name)
     return made
 
@@ -138,6 +152,7 @@ def _search_probe(
         if bad:
             raise DeviationFound(rule_id, bad)
 
+    _doing(f"searching out {rule_id}")
     try:
         _explore(probe, run, options, look)
     except Flaky as error:
@@ -147,6 +162,8 @@ def _search_probe(
         if inner is None:
             raise
         raise DeviationFound(rule_id, inner.findings, intermittent=True) from None
+    finally:
+        _doing(None)
     # The search, seeded as the survey was, sends the survey's cases again, that one included: it
     # passed this time. Broken twice, then not: report what was seen, unshrunk, as intermittent.
     raise DeviationFound(rule_id, found, intermittent=True)
