@@ -62,7 +62,7 @@ def _emulator(text: str) -> Target:
 
     _, _, listed = text.partition(":")
     names = [name.strip() for name in listed.split(",")] if listed else []
-    valid = f"valid names: {CHURN}, {LATENCY}MS, {', '.join(FAULTS)}"
+    valid = f"valid names: {CHURN}, {', '.join(FAULTS)}; and {LATENCY}MS"
     if text != "emulator" and (not names or "" in names):
         raise UsageError(f"target {text!r} lists an empty fault name; {valid}")
     latencies = [name for name in names if name.startswith(LATENCY)]
