@@ -133,6 +133,13 @@ OPTIONS: tuple[Option, ...] = (
         type=positive_float,
         metavar="SECONDS",
     ),
+    Option(
+        "budget",
+        "send at most N requests to the target, learning and retries included, shared by xdist "
+        "workers; the rules not reached are reported as not checked (default: no limit)",
+        type=positive_int,
+        metavar="N",
+    ),
     Option("seed", "the hypothesis seed (default: random, printed)", type=int, metavar="SEED"),
     Option("report", "write a JSON report here", type=Path, metavar="PATH"),
     Option(

@@ -48,6 +48,8 @@ def _session(config: pytest.Config) -> Session:
         # Under xdist each worker sends on its own: each gets its share, so the run keeps the cap.
         workerinput = getattr(config, "workerinput", None)
         given["rate"] = worker_rate(given["rate"], (workerinput or {}).get("workercount", 1))
+        if workerinput is not None and "conformance_budget" in workerinput:
+            given["budget"] = workerinput["conformance_budget"]  # its share (pytest_configure_node)
         given["target"] = given["target"] or "emulator"
         try:
             config.stash[_SESSION] = Session(
@@ -70,6 +72,18 @@ def pytest_configure(config: pytest.Config) -> None:
     given = any(getattr(config.option, f"conformance_{name}") for name in _CHECKED_AT_START)
     if given or _suite_requested(config):
         _session(config)  # checked now, not after a run that may have cost an hour's quota
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: each worker gets an equal share of what the controller's learning left of the budget,
+    so the whole run never sends more than ``--conformance-budget``."""
+    config = node.config
+    budget = _session(config).settings.budget if _opened(config) else None
+    if budget is None:
+        return
+    left = budget - _session(config).sent()
+    node.workerinput["conformance_budget"] = max(0, left // node.workerinput["workercount"])
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -141,6 +141,8 @@ class Report:
     not_checked: list[str] = field(default_factory=list)
     #: Why the run stopped early (one line), or None when it ran to its end.
     stopped: str | None = None
+    #: The requests the run was allowed (``--conformance-budget``), or None: no limit.
+    budget: int | None = None
     #: Every rule a test was run for, in order (judged or not).
     tested: list[str] = field(default_factory=list)
     #: The failures of an earlier report sent again first (``conformance.replaying``), when asked.
@@ -187,6 +189,7 @@ class Report:
                 "rules": self.rules,
                 "exercised": len(self.exercised),
                 "requests": self.requests,
+                "budget": self.budget,
                 "checks": self.checks,
                 "deviations": len(self.deviations),
                 "stopped": self.stopped,
@@ -229,9 +232,10 @@ def summary_lines(report: Report, *, accepted: Iterable[str] = ()) -> list[str]:
         lines.append(f"STOPPED: {report.stopped}")
         lines.append(f"checked before the stop: {', '.join(report.exercised) or 'none'}")
         lines.append(f"not checked: {', '.join(report.unchecked) or 'none'}")
+    used = f" of {report.budget} budgeted" if report.budget is not None else ""
     lines.append(
-        f"{len(report.exercised)} of {report.rules} rules exercised with {report.requests} requests "
-        f"({report.checks} checks) against {report.target} "
+        f"{len(report.exercised)} of {report.rules} rules exercised with {report.requests}{used} "
+        f"requests ({report.checks} checks) against {report.target} "
         f"({report.profile} profile, seed {report.seed}): {len(report.deviations)} deviation(s)"
     )
     return lines

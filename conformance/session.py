@@ -58,6 +58,8 @@ class Settings:
     rate: float | None = 10.0
     timeout: float = 10.0
     max_time: float | None = None
+    #: Requests this process may send, retries and learning included (None: no limit).
+    budget: int | None = None
     #: The hypothesis seed; None draws one (``Session.seed`` holds it, to print and repeat).
     seed: int | None = None
     report: Path | None = None
@@ -125,6 +127,7 @@ class Session:
             target=named if named is not None else _joined(settings),
             profile=settings.profile,
             seed=self.seed if named is not None else None,
+            budget=settings.budget,
         )
         self.target: Target | None = None
         self.run: Run | None = None
@@ -176,11 +179,13 @@ class Session:
             client.observers.extend(self.observers)
             app = settings.app
             if not self.offline:  # a cassette answers from disk: nothing to run out of
-                client.stopper = Stopper(
-                    requests=lambda: client.requests,
+                stopper = client.stopper = Stopper(
                     health=lambda: client.call({"app": app, "limit": 1}),
                     max_time=settings.max_time,
+                    budget=settings.budget,
                 )
+                if hasattr(target, "on_retry"):  # a live target's retries reach the server too
+                    target.on_retry = stopper.spend
             if settings.record is not None:
                 from conformance.cassettes.record import Recorder
 
@@ -222,8 +227,12 @@ class Session:
         return self.verdict
 
     def sent(self) -> int:
-        """How many requests this process sent to the target."""
-        return self.run.client.requests if self.run is not None else 0
+        """How many requests this process sent to the target, as the server counts them (a live
+        target's retries too)."""
+        if self.run is None:
+            return 0
+        stopper = self.run.client.stopper
+        return stopper.spent if stopper is not None else self.run.client.requests
 
     def stopped(self) -> str | None:
         """Why this process's run stopped early, without its request count (None: it did not)."""

@@ -11,6 +11,8 @@ rules it did not reach pass. What stops it (``Stopper``, which the client consul
   5000), and a plain listing, sent to tell the two cases apart, failing the same way. One input that
   makes a server fail is a deviation to report (DCJ-ROBUST-001), not a reason to stop.
 * ``max_time`` seconds since the run began (``--conformance-max-time``).
+* ``budget`` requests sent (``--conformance-budget``), counted as the server counts them: every
+  request the client sends (``before``) and every retry a live target makes of one (``spend``).
 """
 
 from __future__ import annotations
@@ -46,21 +48,22 @@ def unusable(response: Response) -> str | None:
 class Stopper:
     """Decides when a run stops; once it has, every later send raises the same ``RunStopped``.
 
-    ``requests`` counts what the run has sent (the client's count); ``health`` sends a plain listing
+    ``spent`` counts the requests the run sent, retries included; ``health`` sends a plain listing
     (None: the breaker stops on ``IN_A_ROW`` unusable answers alone). Thread-safe.
     """
 
     def __init__(
         self,
         *,
-        requests: Callable[[], int],
         health: Callable[[], Exchange] | None = None,
         max_time: float | None = None,
+        budget: int | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.requests = requests
         self.health = health
         self.max_time = max_time
+        self.budget = budget
+        self.spent = 0
         self.clock = clock
         self.deadline = clock() + max_time if max_time else None
         self.stopped: RunStopped | None = None
@@ -75,18 +78,29 @@ class Stopper:
         """Stop the run (the first reason wins); the exception to raise."""
         with self._lock:
             if self.stopped is None:
-                self.stopped = RunStopped(reason, requests=self.requests())
+                self.stopped = RunStopped(reason, requests=self.spent)
             first = self.stopped
         return RunStopped(first.reason, requests=first.requests)
 
     def before(self) -> None:
-        """Raise ``RunStopped`` when the run has stopped, or its time is up."""
+        """Before a request: raise ``RunStopped`` when the run has stopped, its time is up or its
+        budget spent; else count the request."""
         if self.stopped is not None:
             raise self.stop(self.stopped.reason)
         if self.deadline is not None and self.clock() >= self.deadline:
             raise self.stop(
                 f"its time limit of {self.max_time:g} s (--conformance-max-time) ran out"
             )
+        self.spend()
+
+    def spend(self) -> None:
+        """Count one request about to reach the server (a live target's retry counts too); raise
+        ``RunStopped`` instead when that would pass the budget: the budget is never exceeded."""
+        with self._lock:
+            if self.budget is None or self.spent < self.budget:
+                self.spent += 1
+                return
+        raise self.stop(f"its request budget of {self.budget} is spent (--conformance-budget)")
 
     def failed(self, error: TargetError) -> RunStopped:
         """The exception that stops the run when the target gave no answer after its retries."""

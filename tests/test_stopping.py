@@ -25,24 +25,27 @@ def _error(code: int) -> Response:
 
 
 class _Counted:
-    """A stopper whose health check answers ``health`` and counts what it sent."""
+    """A stopper whose health check answers ``health``; each answer goes through it as a client's
+    would (``before``, then ``after``)."""
 
     def __init__(self, health: Response | None = LISTING, **options: float) -> None:
-        self.sent = 0
         self.stopper = Stopper(
-            requests=lambda: self.sent,
             health=(lambda: self._check(health)) if health is not None else None,
             **options,  # type: ignore[arg-type]
         )
 
+    @property
+    def sent(self) -> int:
+        return self.stopper.spent
+
     def _check(self, response: Response) -> Exchange:
-        self.sent += 1
+        self.stopper.before()
         exchange = _exchange(response)
         self.stopper.after(exchange)
         return exchange
 
     def answer(self, response: Response) -> None:
-        self.sent += 1
+        self.stopper.before()
         self.stopper.after(_exchange(response))
 
 
@@ -73,8 +76,8 @@ def test_one_input_that_makes_the_server_fail_is_not_an_outage() -> None:
         run.answer(HTML)
     run.answer(LISTING)  # the streak ends
     run.answer(HTML)
-    run.stopper.before()  # nothing stopped
-    assert run.sent == IN_A_ROW + 1  # and no listing was sent to check
+    assert run.sent == IN_A_ROW + 1  # no listing was sent to check
+    run.stopper.before()  # and nothing stopped
 
 
 def test_a_streak_of_unusable_answers_is_checked_with_a_plain_listing_that_may_clear_it() -> None:
@@ -112,8 +115,9 @@ def test_no_answer_after_the_retries_stops_the_run() -> None:
 
 def test_the_time_limit_stops_the_run_before_the_next_request() -> None:
     now = [100.0]
-    stopper = Stopper(requests=lambda: 7, max_time=2.5, clock=lambda: now[0])
-    stopper.before()
+    stopper = Stopper(max_time=2.5, clock=lambda: now[0])
+    for _ in range(7):
+        stopper.before()
     now[0] = 102.5
     with pytest.raises(RunStopped) as stopped:
         stopper.before()
@@ -141,3 +145,16 @@ def test_the_time_limit_stops_the_run_before_the_next_request() -> None:
 )
 def test_what_counts_as_no_api_answer_at_all(response: Response, why: str | None) -> None:
     assert unusable(response) == why
+
+
+def test_the_budget_is_never_exceeded_and_a_retry_counts_as_a_request() -> None:
+    stopper = Stopper(budget=3)
+    stopper.before()
+    stopper.spend()  # a live target's retry of that request
+    stopper.before()
+    with pytest.raises(RunStopped) as stopped:
+        stopper.before()
+    assert stopper.spent == 3
+    assert str(stopped.value) == (
+        "the run stopped after 3 request(s): its request budget of 3 is spent (--conformance-budget)"
+    )

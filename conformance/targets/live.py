@@ -19,7 +19,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -188,6 +188,9 @@ class LiveTarget(Target):
         self.backoff = backoff
         self._scheme, self._host, self._port = scheme, host, port
         self._pacer = _Pacer(rate)
+        #: Called before each retry (the client counts the first attempt): the suite's request
+        #: budget counts what the server counts (``conformance.stopping.Stopper.spend``).
+        self.on_retry: Callable[[], None] | None = None
         self._local = threading.local()
         # Every connection any thread opened, so ``close`` can end them all.
         self._connections: list[http.client.HTTPConnection] = []
@@ -221,6 +224,8 @@ class LiveTarget(Target):
                 if elapsed + delay > RETRY_WINDOW or elapsed + delay >= budget:
                     break
                 time.sleep(delay)
+                if self.on_retry is not None:
+                    self.on_retry()  # the server counts a retry as a request: so does a budget
             self._pacer.wait()
             now = time.monotonic()
             if not attempt:

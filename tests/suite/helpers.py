@@ -17,7 +17,8 @@ FEW_EXAMPLES = "--conformance-max-examples=5"
 
 _FAILED = re.compile(r"^FAILED \S*test_rule\[(DCJ-[A-Z]+-\d+)\]")
 _TOTALS = re.compile(
-    r"^(?P<exercised>\d+) of (?P<rules>\d+) rules exercised with (?P<requests>\d+) requests "
+    r"^(?P<exercised>\d+) of (?P<rules>\d+) rules exercised with (?P<requests>\d+)"
+    r"(?: of (?P<budget>\d+) budgeted)? requests "
     r"\((?P<checks>\d+) checks\) "
     r"against (?P<target>\S+) "
     r"\((?P<profile>\w+) profile, seed (?P<seed>\d+)\): (?P<deviations>\d+) deviation\(s\)$"
@@ -38,7 +39,11 @@ def failed_rules(result: pytest.RunResult) -> set[str]:
 def totals(result: pytest.RunResult) -> dict[str, str]:
     """The summary's last line, by part: exercised, rules, requests, checks, target, profile, seed,
     deviations."""
-    found = [match.groupdict() for line in result.outlines if (match := _TOTALS.match(line))]
+    found = [
+        {name: value for name, value in match.groupdict().items() if value is not None}
+        for line in result.outlines
+        if (match := _TOTALS.match(line))
+    ]
     assert len(found) == 1, "\n".join(result.outlines)
     return found[0]
 
