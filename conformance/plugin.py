@@ -9,7 +9,6 @@ the suite, one of its options or one of its fixtures is used.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
@@ -121,8 +120,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if not _suite_requested(config) or hasattr(config, "workerinput"):
         return
     from conformance.errors import ConformanceError, RunStopped
+    from conformance.watch import watch as watched
 
-    watch = _watch(config)
+    watch = watched(config, _session)
     try:
         if watch is not None:
             watch.progress.doing("learning the target's jobs")
@@ -138,87 +138,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         if watch is not None:
             watch.progress.doing(None)
             watch.progress.clear()  # pytest prints its header next
-
-
-def _watch(config: pytest.Config) -> _Watch | None:
-    """The progress line, registered when a person watches a terminal (``conformance.progress``)."""
-    from conformance import progress
-
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is None:
-        return None
-    writer = config.get_terminal_writer()
-    # The terminal writer's stream is private to it; sys.stdout is the same stream at this point.
-    stream = progress.terminal(getattr(writer, "_file", sys.stdout))
-    workers = getattr(config.option, "numprocesses", None) not in (None, 0)
-    if stream is None or not progress.wanted(
-        isatty=True, verbosity=config.get_verbosity(), environ=os.environ, workers=workers
-    ):
-        if stream is not None:
-            stream.close()
-        return None
-    session = _session(config)
-
-    def write(text: str) -> None:
-        stream.write(text)
-        stream.flush()
-
-    shown = progress.Progress(
-        write,
-        room=lambda: writer.fullwidth - writer.width_of_current_line,
-        requests=lambda: session.client.requests if session.client is not None else 0,
-        deviations=lambda: len(
-            {e["rule"] for e in session.report.deviations if e.get("severity") == "violation"}
-        ),
-        budget=getattr(session.settings, "budget", None),
-    )
-    watch = _Watch(shown, stream)
-    session.observers.append(shown)
-    config.pluginmanager.register(watch, "conformance-progress")
-    config.add_cleanup(watch.close)
-    return watch
-
-
-class _Watch:
-    """Keeps the progress line off pytest's own lines: it is cleared before pytest writes (tryfirst:
-    before the terminal reporter's own hooks), and drawn again at the next request."""
-
-    def __init__(self, progress: Any, stream: Any) -> None:
-        from conformance.probes.search import WATCHERS
-
-        self.progress = progress
-        self.stream = stream
-        self.watchers = WATCHERS
-        WATCHERS.append(progress.doing)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_logstart(self) -> None:
-        self.progress.clear()
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_logreport(self) -> None:
-        self.progress.clear()
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_logfinish(self) -> None:
-        self.progress.clear()
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionfinish(self) -> None:
-        self.close()
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_keyboard_interrupt(self) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Clear the line for good and stop watching."""
-        if self.stream.closed:
-            return
-        self.progress.clear()
-        if self.progress.doing in self.watchers:
-            self.watchers.remove(self.progress.doing)
-        self.stream.close()
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -75,7 +75,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("session", ("conformance.session", "conformance.options")),
     (
         "plugin, CLI",
-        ("conformance.plugin", "conformance.cli", "conformance.suite", "conformance.progress"),
+        (
+            "conformance.plugin",
+            "conformance.watch",
+            "conformance.cli",
+            "conformance.suite",
+            "conformance.progress",
+        ),
     ),
 )
 #: The public face: loads every layer's names on first use, and nothing imports it for code.
