@@ -213,13 +213,15 @@ def _sign(args: argparse.Namespace) -> int:
         credentials = load_credentials()
     pairs = parse_qsl(query, keep_blank_values=True)
     if args.mutation:
-        from conformance.strategies.requests import MUTATIONS
+        from conformance.strategies.requests import MUTATIONS, mutation_named
 
-        if args.mutation not in MUTATIONS:
+        mutation = mutation_named(args.mutation)
+        if mutation is None:
             raise UsageError(
-                f"unknown --mutation {args.mutation!r}; choose from {', '.join(MUTATIONS)}"
+                f"unknown --mutation {args.mutation!r}; choose from {', '.join(MUTATIONS)} "
+                "(changed-after-signing:PARAMETER changes that parameter)"
             )
-        signed = MUTATIONS[args.mutation].apply(
+        signed = mutation.apply(
             pairs, credentials, now=utc_now(), verb=args.verb, path=args.path
         )
     else:

@@ -50,6 +50,7 @@ def _session(config: pytest.Config) -> Session:
         if workerinput is not None and "conformance_budget" in workerinput:
             given["budget"] = workerinput["conformance_budget"]  # its share (pytest_configure_node)
         given["target"] = given["target"] or "emulator"
+        given["workers"] = _workers(config) if workerinput is None else 1
         try:
             config.stash[_SESSION] = Session(
                 Settings(**given), name=workerinput["workerid"] if workerinput else "main"
@@ -57,6 +58,13 @@ def _session(config: pytest.Config) -> Session:
         except SettingError as error:
             raise pytest.UsageError(f"--{PREFIX}{error.option}: {error}") from None
     return config.stash[_SESSION]
+
+
+def _workers(config: pytest.Config) -> int:
+    """The xdist workers this run will start (1: none, or a number xdist decides later)."""
+    count = getattr(config.option, "numprocesses", None)
+    dist = getattr(config.option, "dist", "no")
+    return count if isinstance(count, int) and count > 1 and dist != "no" else 1
 
 
 def _opened(config: pytest.Config) -> bool:
@@ -78,7 +86,7 @@ def pytest_configure_node(node: Any) -> None:
     """xdist: each worker gets an equal share of what the controller's learning left of the budget,
     so the whole run never sends more than ``--conformance-budget``."""
     config = node.config
-    budget = _session(config).settings.budget if _opened(config) else None
+    budget = _session(config).budget() if _opened(config) else None
     if budget is None:
         return
     left = budget - _session(config).sent()
@@ -140,15 +148,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             watch.progress.clear()  # pytest prints its header next
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if not _suite_requested(config):
         return None
     run = _session(config)
     settings, seed = run.settings, run.seed
-    return (
+    header = [
         f"conformance: target {settings.target}, app {settings.app}, zone {settings.zone}, "
         f"profile {settings.profile}, seed {seed} (--conformance-seed={seed} repeats this run)"
-    )
+    ]
+    if run.run is not None and run.run.plan is not None:
+        header.append(f"conformance plan: {run.run.plan.line()}")
+    return header
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

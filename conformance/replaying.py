@@ -186,13 +186,13 @@ def _sent_again(
     from conformance.judgement.exchanges import check_exchange, ret_code
     from conformance.judgement.findings import findings
     from conformance.judgement.verdicts import Refusal, rejection_deviations
-    from conformance.strategies.requests import MUTATIONS
+    from conformance.strategies.requests import mutation_named
     from conformance.validate import validate_request
 
     client = run.client
     verb = "POST" if failure.method.upper() == "POST" else "GET"
     plain = [(name, value) for name, value in pairs if name not in SIGNING_PARAMS]
-    mutation = MUTATIONS.get(failure.mutation or "")
+    mutation = mutation_named(failure.mutation or "")
     credentials = client.target.credentials
     if mutation is not None and credentials is not None:
         mutated = mutation.apply(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.errors import ConformanceError, RunStopped, UsageError
-from conformance.options import DEFAULT_APP
+from conformance.options import DEFAULT_APP, EMULATOR_BUDGET, LIVE_BUDGET
 from conformance.report import Report
 
 if TYPE_CHECKING:
@@ -58,8 +58,13 @@ class Settings:
     rate: float | None = 10.0
     timeout: float = 10.0
     max_time: float | None = None
-    #: Requests this process may send, retries and learning included (None: no limit).
+    #: Requests this process may send, retries and learning included (None: the target's default,
+    #: ``options.LIVE_BUDGET`` or ``options.EMULATOR_BUDGET``).
     budget: int | None = None
+    #: Requests in flight at once (``conformance.probes.batch``).
+    concurrency: int = 4
+    #: Processes that will share the budget (pytest-xdist's workers; 1: this one alone).
+    workers: int = 1
     #: The hypothesis seed; None draws one (``Session.seed`` holds it, to print and repeat).
     seed: int | None = None
     report: Path | None = None
@@ -178,11 +183,12 @@ class Session:
             client = self.client = Client(target, zone=settings.zone)
             client.observers.extend(self.observers)
             app = settings.app
+            budget = self.budget()
             if not self.offline:  # a cassette answers from disk: nothing to run out of
                 stopper = client.stopper = Stopper(
                     health=lambda: client.call({"app": app, "limit": 1}),
                     max_time=settings.max_time,
-                    budget=settings.budget,
+                    budget=budget,
                 )
                 if hasattr(target, "on_retry"):  # a live target's retries reach the server too
                     target.on_retry = stopper.spend
@@ -197,15 +203,36 @@ class Session:
                 else learn(client, app, max_pages=settings.max_pages)
             )
             profile = Profile(settings.profile)
-            self.run = Run(
+            run = Run(
                 client,
                 app,
                 profile,
                 universe,
                 max_pages=settings.max_pages,
+                concurrency=settings.concurrency if target.concurrent else 1,
                 learned=judged_learning(universe, profile),
             )
+            self.report.budget = budget
+            if budget is not None:
+                from conformance.probes import PROBES
+                from conformance.probes.plan import TooSmall, plan
+
+                try:
+                    run.plan = plan(run, PROBES, budget, workers=settings.workers)
+                except TooSmall as error:
+                    raise SettingError("budget", str(error)) from None
+            self.run = run
         return self.run
+
+    def budget(self) -> int | None:
+        """The run's request budget: as given, else the target's default (``options.LIVE_BUDGET``
+        for an endpoint, ``options.EMULATOR_BUDGET`` in-process); None for cassettes, which
+        send nothing."""
+        if self.offline:
+            return None
+        if self.settings.budget is not None:
+            return self.settings.budget
+        return EMULATOR_BUDGET if self.open_target().url is None else LIVE_BUDGET
 
     def replay(self) -> None:
         """Send the failing requests of the earlier report (``settings.replay``) again, once per

@@ -30,6 +30,8 @@ class Target(ABC):
     #: For an in-process target: the ``conformance emulator`` options that serve the same behaviour
     #: over HTTP, so a replay command reproduces a finding (its faults, churn).
     replay_options: str | None = None
+    #: Whether requests in flight at once save time: each waits for a round trip.
+    concurrent: bool = False
 
     @abstractmethod
     def send(self, request: Request) -> Response:

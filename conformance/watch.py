@@ -48,7 +48,7 @@ def watch(config: pytest.Config, opened: Callable[[pytest.Config], Session]) -> 
         deviations=lambda: len(
             {e["rule"] for e in session.report.deviations if e.get("severity") == "violation"}
         ),
-        budget=getattr(session.settings, "budget", None),
+        budget=session.budget(),
     )
     watch = Watch(shown, stream)
     session.observers.append(shown)

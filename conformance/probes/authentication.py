@@ -13,7 +13,7 @@ from conformance.judgement import cases
 from conformance.judgement.findings import Finding
 from conformance.judgement.verdicts import Refusal
 from conformance.probes.rejections import rejection
-from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
+from conformance.probes.run import NOT_JUDGED, Probe, Run
 from conformance.strategies.requests import (
     MUTATIONS,
     AuthMutation,
@@ -29,7 +29,7 @@ def _auth_cases(run: Run) -> st.SearchStrategy[tuple[AuthMutation, dict[str, Any
     )
 
 
-def _auth_run(run: Run, case: tuple[AuthMutation, dict[str, Any]]) -> list[Finding] | None:
+def _auth_once(run: Run, case: tuple[AuthMutation, dict[str, Any]]) -> list[Finding] | None:
     mutation, params = case
     credentials = run.client.target.credentials
     if credentials is None:
@@ -42,24 +42,30 @@ def _auth_run(run: Run, case: tuple[AuthMutation, dict[str, Any]]) -> list[Findi
         verb="GET",
         path=run.client.target.path,
     )
+    exchange = run.client.send_pairs(pairs, sign=False)
+    refusal = Refusal(mutation.rule, f"a request with {mutation.label}", mutation.expected_code)
+    found = rejection(run, exchange, refusal)
+    return [dataclasses.replace(finding, mutation=mutation.label) for finding in found]
 
-    def once() -> list[Finding]:
-        exchange = run.client.send_pairs(pairs, sign=False)
-        refusal = Refusal(mutation.rule, f"a request with {mutation.name}", mutation.expected_code)
-        found = rejection(run, exchange, refusal)
-        return [dataclasses.replace(finding, mutation=mutation.name) for finding in found]
 
-    return confirmed(once)
+# The signed parameters a change after signing is tried on: each one the wire sheet gives a
+# meaning to and the boundary request carries (the key id and the time are mutations of their own).
+_CHANGED = ("app", "limit", "zone", "time_stamp", "signature_method")
 
 
 def _auth_examples(run: Run) -> list[tuple[AuthMutation, dict[str, Any]]]:
-    return [(mutation, {"app": run.app, "limit": 1}) for mutation in MUTATIONS.values()]
+    """Every mutation, and a change after signing of every signed parameter."""
+    params = {"app": run.app, "limit": 1}
+    changed = MUTATIONS["changed-after-signing"]
+    return [(mutation, params) for mutation in MUTATIONS.values()] + [
+        (dataclasses.replace(changed, changed=name), params) for name in _CHANGED if name != "limit"
+    ]
 
 
 AUTHENTICATION = Probe(
     "authentication",
     cases.REFUSED_AUTH | {mutation.rule for mutation in MUTATIONS.values()},
     _auth_cases,
-    _auth_run,
+    _auth_once,
     _auth_examples,
 )

@@ -8,16 +8,17 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance.contract import JOBS, MAX_LIMIT, STATUS, STATUSES, SUCCESSFUL
+from conformance.exchange import Exchange
 from conformance.judgement import cases
 from conformance.judgement.exchanges import body
 from conformance.judgement.findings import Finding, findings
-from conformance.judgement.listing import has_job_id, is_listing
+from conformance.judgement.listing import Bracket, has_job_id, is_listing
 from conformance.judgement.verdicts import (
     filtered_listing_deviations,
     lifecycle_deviations,
 )
-from conformance.probes.learn import bracketed, walk
-from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
+from conformance.probes.learn import walk
+from conformance.probes.run import NOT_JUDGED, Probe, Run, Walking, walked
 
 
 @dataclass(frozen=True)
@@ -59,18 +60,14 @@ def _filter_cases(run: Run) -> st.SearchStrategy[Filter]:
     )
 
 
-def _filter_run(run: Run, case: Filter) -> list[Finding] | None:
-    return confirmed(lambda: _filter_once(run, case))
-
-
-def _filter_once(run: Run, case: Filter) -> list[Finding] | None:
+def _filter_pages(run: Run, case: Filter) -> list[Exchange]:
     params = {"app": run.app, **case.params()}
-    bracket, pages = bracketed(
-        run.client,
-        run.app,
-        max_pages=run.max_pages,
-        check=lambda: walk(run.client, params, limit=MAX_LIMIT, pages=run.max_pages),
-    )
+    return walk(run.client, params, limit=MAX_LIMIT, pages=run.max_pages)
+
+
+def _filter_judge(
+    run: Run, case: Filter, bracket: Bracket, pages: list[Exchange]
+) -> list[Finding] | None:
     documents = [body(page) for page in pages]
     if not pages or not all(is_listing(document) for document in documents):
         return NOT_JUDGED  # an error or a malformed page: the response probes report those
@@ -94,18 +91,29 @@ def _filter_once(run: Run, case: Filter) -> list[Finding] | None:
     return findings(out, *pages[-3:]) if out else findings([], last)
 
 
+def _filter_cost(run: Run, case: Filter) -> int:
+    # The pages of the matching jobs as learned, and one more should jobs arrive meanwhile.
+    matching = sum(case.matches(job_id, status) for job_id, status in run.universe.statuses.items())
+    return min(run.max_pages, matching // MAX_LIMIT + 1) + (matching % MAX_LIMIT == 0)
+
+
 def _filter_examples(run: Run) -> list[Filter]:
-    known = run.universe.job_ids
-    examples = [Filter(statuses=(status,), job_ids=None) for status in STATUSES]
+    """A walk of the commonest status, of two known jobs, and of both filters together."""
+    known, statuses = run.universe.job_ids, list(run.universe.statuses.values())
+    commonest = max(STATUSES, key=statuses.count) if statuses else STATUSES[0]
+    examples = [Filter(statuses=(commonest,), job_ids=None)]
     if len(known) >= 2:
         examples += [Filter(None, tuple(known[:2])), Filter((SUCCESSFUL,), tuple(known[:6]))]
     return examples
 
 
+_WALKING = Walking(_filter_pages, _filter_judge, _filter_cost)
+
 FILTERS = Probe(
     "filters",
     cases.FILTERED_WALK,
     _filter_cases,
-    _filter_run,
+    walked(_WALKING),
     _filter_examples,
+    _WALKING,
 )

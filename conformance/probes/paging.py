@@ -6,17 +6,18 @@ import math
 
 from hypothesis import strategies as st
 
-from conformance.contract import DEFAULT_LIMIT, LIMIT, MAX_LIMIT
+from conformance.contract import LIMIT, MAX_LIMIT
+from conformance.exchange import Exchange
 from conformance.judgement import cases
 from conformance.judgement.exchanges import body
 from conformance.judgement.findings import Finding, findings
-from conformance.judgement.listing import has_job_id, is_listing
+from conformance.judgement.listing import Bracket, has_job_id, is_listing
 from conformance.judgement.verdicts import (
     lifecycle_deviations,
     paging_walk_deviations,
 )
-from conformance.probes.learn import bracketed, walk
-from conformance.probes.run import NOT_JUDGED, Probe, Run, confirmed
+from conformance.probes.learn import walk
+from conformance.probes.run import NOT_JUDGED, Probe, Run, Walking, walked
 
 # A paging walk never takes more than this many pages: the smallest limit drawn is chosen so that
 # the whole listing fits.
@@ -33,17 +34,13 @@ def _paging_cases(run: Run) -> st.SearchStrategy[int]:
     )
 
 
-def _paging_run(run: Run, limit: int) -> list[Finding] | None:
-    return confirmed(lambda: _paging_once(run, limit))
+def _paging_pages(run: Run, limit: int) -> list[Exchange]:
+    return walk(run.client, {"app": run.app}, limit=limit, pages=MAX_WALK)
 
 
-def _paging_once(run: Run, limit: int) -> list[Finding] | None:
-    bracket, pages = bracketed(
-        run.client,
-        run.app,
-        max_pages=run.max_pages,
-        check=lambda: walk(run.client, {"app": run.app}, limit=limit, pages=MAX_WALK),
-    )
+def _paging_judge(
+    run: Run, limit: int, bracket: Bracket, pages: list[Exchange]
+) -> list[Finding] | None:
     documents = [body(page) for page in pages]
     if not pages or not all(is_listing(document) for document in documents):
         return NOT_JUDGED
@@ -61,17 +58,24 @@ def _paging_once(run: Run, limit: int) -> list[Finding] | None:
     return findings(out, *pages[-3:])
 
 
-def _paging_examples(run: Run) -> list[int]:
-    smallest = (
-        max(1, math.ceil(run.universe.total / MAX_WALK)) if run.universe.complete else MAX_LIMIT
-    )
-    return sorted({max(smallest, limit) for limit in (smallest, DEFAULT_LIMIT, MAX_LIMIT)})
+def _paging_cost(run: Run, limit: int) -> int:
+    return min(MAX_WALK, run.universe.total // limit + 1)
 
+
+def _paging_examples(run: Run) -> list[int]:
+    """One walk of at least two pages, at a limit just under the cap when the listing is long
+    enough: its pages meet at an offset no multiple of the default (the page sizes themselves are
+    the responses probe's)."""
+    return [max(1, min(MAX_LIMIT - 1, (run.universe.total + 1) // 2))]
+
+
+_WALKING = Walking(_paging_pages, _paging_judge, _paging_cost)
 
 PAGING = Probe(
     "paging",
     cases.PAGING_WALK,
     _paging_cases,
-    _paging_run,
+    walked(_WALKING),
     _paging_examples,
+    _WALKING,
 )

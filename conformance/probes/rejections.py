@@ -11,6 +11,7 @@ from conformance.contract import (
     OFFSET,
     SCOPE,
     STATUS,
+    SUCCESSFUL,
     VERBOSE,
     InvalidInput,
     invalid_input,
@@ -20,7 +21,7 @@ from conformance.judgement import cases
 from conformance.judgement.exchanges import check_exchange, ret_code
 from conformance.judgement.findings import Finding, findings
 from conformance.judgement.verdicts import Refusal, rejection_deviations
-from conformance.probes.run import Probe, Run, confirmed
+from conformance.probes.run import Probe, Run
 from conformance.strategies.requests import InvalidRequest, invalid_requests
 
 
@@ -28,14 +29,9 @@ def _invalid_cases(run: Run) -> st.SearchStrategy[InvalidRequest]:
     return invalid_requests(app=run.app, zone=run.client.zone, job_ids=run.universe.job_ids)
 
 
-def _invalid_run(run: Run, case: InvalidRequest) -> list[Finding] | None:
-    return confirmed(
-        lambda: rejection(
-            run,
-            run.client.send_pairs(case.pairs),
-            Refusal(case.rule, case.reason, case.expected_code),
-        )
-    )
+def _invalid_once(run: Run, case: InvalidRequest) -> list[Finding]:
+    refusal = Refusal(case.rule, case.reason, case.expected_code)
+    return rejection(run, run.client.send_pairs(case.pairs), refusal)
 
 
 def rejection(run: Run, exchange: Exchange, refusal: Refusal) -> list[Finding]:
@@ -59,20 +55,27 @@ def _invalid_examples(run: Run) -> list[InvalidRequest]:
         return InvalidRequest((*base, *pairs), declared.rule, reason, declared.code)
 
     status, jobs = f"{STATUS.parameter}.1", f"{JOBS.parameter}.1"
+    illegal_status = invalid_input(STATUS.parameter, "not-in-enum")
+    unknown_job = invalid_input(JOBS.parameter, "unknown-id")
+    # Near misses of a legal value: a prefix, a suffix, surrounding space, another case.
+    near_statuses = (SUCCESSFUL[:-3], SUCCESSFUL + "s", f" {SUCCESSFUL} ", SUCCESSFUL.capitalize())
+    known = run.universe.job_ids[:1]
+    near_jobs = [
+        near
+        for job_id in known
+        for near in (job_id[:-1], job_id.upper())
+        if near not in run.universe.statuses
+    ]
     return [
         example(invalid_input(SCOPE, "missing"), f"{SCOPE} is missing"),
         example(invalid_input(SCOPE, "empty"), f"{SCOPE} is empty", (SCOPE, "")),
-        example(
-            invalid_input(STATUS.parameter, "not-in-enum"),
-            f"{status}='done' is not a status",
-            app,
-            (status, "done"),
+        *(
+            example(illegal_status, f"{status}={value!r} is not a status", app, (status, value))
+            for value in ("done", *near_statuses)
         ),
-        example(
-            invalid_input(JOBS.parameter, "unknown-id"),
-            f"{unknown} is not a job of the target",
-            app,
-            (jobs, unknown),
+        *(
+            example(unknown_job, f"{value} is not a job of the target", app, (jobs, value))
+            for value in (unknown, *near_jobs)
         ),
         *(
             example(
@@ -90,6 +93,6 @@ REJECTIONS = Probe(
     "rejections",
     cases.REFUSED_INPUT,
     _invalid_cases,
-    _invalid_run,
+    _invalid_once,
     _invalid_examples,
 )

@@ -3,14 +3,17 @@
 A probe can show many rules (the response probe, 28), and sending its cases once per rule would
 send the same requests 28 times. So the work is split in two:
 
-* ``survey``: one hypothesis run of a probe per suite run, judging every rule of the probe on every
-  case, never failing; it keeps, per rule, the first case that broke it and up to ``KEPT_NOTES``
-  findings that do not fail a run (undocumented fields, notes).
-* ``search_rule``: a rule the surveys saw unbroken passes at no further cost. For a broken one, the
-  case is sent again first (a server whose data changed is not reported for the change), then a
-  hypothesis search for that rule alone finds and shrinks a violation, so each rule's report is its
-  own minimal request. Hypothesis replays the shrunk case last, against the real target, so what is
-  reported was seen again at the end.
+* ``survey``: once per run, first the boundary pass of every probe (``plan``: the cases the page
+  names, each judged by every rule of its probe), then per probe a hypothesis exploration within
+  its share of the budget, never failing; it keeps, per rule, the first case that broke it and up
+  to ``KEPT_NOTES`` findings that do not fail a run (undocumented fields, notes).
+* ``search_rule``: a rule the surveys saw unbroken passes at no further cost; one a boundary case
+  broke (twice) is reported with that case, minimal by construction. One only exploration saw
+  broken is sent again first (a server whose data changed is not reported for the change), then a
+  hypothesis search for that rule alone finds and shrinks a violation within the search's share,
+  skipping the cases the survey saw hold, so each rule's report is its own minimal request.
+  Hypothesis replays the shrunk case last, against the real target, so what is reported was seen
+  again at the end.
 
 ``Run.checks`` counts the judgements: a survey's case (one request, or a walk of pages with the
 listings around it) is judged by every rule of its probe, a search's case by its one rule.
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import HealthCheck, Verbosity, example, given, seed, settings
+from hypothesis import HealthCheck, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
@@ -30,9 +33,10 @@ from conformance.errors import RunStopped
 from conformance.judgement import cases
 from conformance.judgement.exchanges import check_exchange
 from conformance.judgement.findings import DeviationFound, Finding, NotJudged, violations
-from conformance.probes import probes_for
+from conformance.probes import PROBES, probes_for
+from conformance.probes.batch import judge as batch_judge
 from conformance.probes.exercise import unexercised
-from conformance.probes.run import KEPT_NOTES, Probe, Run, Survey
+from conformance.probes.run import KEPT_NOTES, Probe, Run, Survey, listing_cost
 
 # Cases per hypothesis example. Hypothesis's engine costs ~1.4 ms per example here whatever the
 # example holds, and drawing one more case ~0.1-0.4 ms; a batch shrinks to its one failing case.
@@ -116,45 +120,107 @@ def _recheck_learning(rule_id: str, run: Run) -> None:
 
 
 def survey(probe: Probe, run: Run, options: SearchSettings) -> Survey:
-    """The probe's survey in this run, made at the first call (one per process under xdist)."""
+    """The probe's survey in this run, made at the first call (one per process under xdist): the
+    boundary pass of every probe first, the first time any survey is asked for, then this probe's
+    exploration within its share of the budget (``plan``)."""
     made = run.surveys.get(probe.name)
     if made is None:
+        boundary_pass(run)
         # Kept in ``partial`` until whole: a survey cut short (the run stopped) passes no rule,
         # but what it confirmed broken is still reported.
         making = run.partial.setdefault(probe.name, Survey())
+        allowance = run.plan.exploring(probe, len(PROBES)) if run.plan is not None else None
+        start = run.spent()
 
-        def look(case: Any) -> None:
-            making.record(probe, case, probe.run(run, case))
-            run.checks += len(probe.rules)
+        def look(batch: list[Any]) -> None:
+            fresh = _unseen(making, batch)
+            if allowance is not None and run.spent() - start + _cost(run, probe, fresh) > allowance:
+                return  # the probe's share is spent: the rest of the examples send nothing
+            for case, found in zip(fresh, batch_judge(run, probe, fresh), strict=True):
+                making.record(probe, case, found)
+                run.checks += len(probe.rules)
 
-        _doing(f"surveying the {probe.name} probe")
+        _doing(f"exploring with the {probe.name} probe")
         try:
             _explore(probe, run, options, look)
         finally:
             _doing(None)
+            if run.plan is not None:
+                run.plan.explored_by(probe, run.spent() - start)
         made = run.surveys[probe.name] = run.partial.pop(probe.name)
     return made
+
+
+def boundary_pass(run: Run) -> None:
+    """Every probe's boundary cases, once per process, before any exploration (``plan``)."""
+    if run.bounded:
+        return
+    run.bounded = True
+    for probe in PROBES:
+        making = run.partial.setdefault(probe.name, Survey())
+        cases = _unseen(making, probe.examples(run))
+        _doing(f"boundary cases of the {probe.name} probe")
+        try:
+            for case, found in zip(cases, batch_judge(run, probe, cases), strict=True):
+                making.record(probe, case, found, boundary=True)
+                run.checks += len(probe.rules)
+        finally:
+            _doing(None)
+
+
+def _unseen(survey: Survey, cases: list[Any]) -> list[Any]:
+    """``cases`` less those the survey judged already, each once: a page is fetched once."""
+    fresh: dict[str, Any] = {}
+    for case in cases:
+        key = repr(case)
+        if key not in survey.seen:
+            fresh.setdefault(key, case)
+    return list(fresh.values())
+
+
+def _cost(run: Run, probe: Probe, cases: list[Any]) -> int:
+    """What sending ``cases`` as one batch should take (``batch``)."""
+    if probe.walking is None or not cases:
+        return len(cases)
+    return sum(probe.walking.cost(run, case) for case in cases) + listing_cost(run)
 
 
 def _search_probe(
     rule_id: str, probe: Probe, run: Run, options: SearchSettings, first: tuple[Any, list[Finding]]
 ) -> None:
     case, found = first
+    seen = run.surveys[probe.name]
+    if rule_id in seen.planned:
+        # A boundary case, seen broken twice: minimal by construction, reported as it is.
+        raise DeviationFound(rule_id, found)
+    start = run.spent()
+    allowance = _search_allowance(run)
     run.checks += 1
     if not violations(probe.run(run, case) or [], rule_id):
         # Broken once (and confirmed then), fine now: on a live system that is the data changing.
         # Report what was seen, marked as intermittent, rather than hide it.
         raise DeviationFound(rule_id, found, intermittent=True)
+    smallest: list[list[Finding]] = [found]
 
-    def look(case: Any) -> None:
-        bad = violations(probe.run(run, case) or [], rule_id)
-        run.checks += 1
-        if bad:
-            raise DeviationFound(rule_id, bad)
+    def look(batch: list[Any]) -> None:
+        for case in batch:
+            key = repr(case)
+            if key in seen.seen and rule_id not in seen.seen[key]:
+                continue  # the survey saw this case hold: not sent again
+            if allowance is not None and run.spent() - start + probe.cost(run, case) > allowance:
+                raise _Spent()
+            bad = violations(probe.run(run, case) or [], rule_id)
+            run.checks += 1
+            if bad:
+                smallest[0] = bad
+                raise DeviationFound(rule_id, bad)
 
     _doing(f"searching out {rule_id}")
     try:
         _explore(probe, run, options, look)
+    except _Spent:
+        # The search's share ran out before hypothesis had shrunk it: the smallest case so far.
+        raise DeviationFound(rule_id, smallest[0], unshrunk=True) from None
     except Flaky as error:
         # The shrunk case did not fail again: on live data that changes this is the change, not the
         # server. Report the first violation seen, marked as intermittent, rather than hide it.
@@ -169,8 +235,24 @@ def _search_probe(
     raise DeviationFound(rule_id, found, intermittent=True)
 
 
-def _explore(probe: Probe, run: Run, options: SearchSettings, look: Callable[[Any], None]) -> None:
-    """Hypothesis over the probe's cases in batches, its boundary examples first."""
+class _Spent(BaseException):
+    """A search's share of the budget is spent. A BaseException: hypothesis must not shrink it."""
+
+
+def _search_allowance(run: Run) -> int | None:
+    """What one search may spend: half of what is left of the budget, beyond the exploration
+    still owed to the probes not yet surveyed (None: no budget)."""
+    plan = run.plan
+    if plan is None:
+        return None
+    owed = max(0, plan.exploration - plan.explored)
+    return max(0, plan.budget - run.spent() - owed) // 2
+
+
+def _explore(
+    probe: Probe, run: Run, options: SearchSettings, look: Callable[[list[Any]], None]
+) -> None:
+    """Hypothesis over batches of the probe's cases (its boundary cases were the plan's)."""
 
     @seed(options.seed)
     @settings(
@@ -184,11 +266,8 @@ def _explore(probe: Probe, run: Run, options: SearchSettings, look: Callable[[An
     )
     @given(st.lists(probe.cases(run), min_size=1, max_size=BATCH))
     def explore(batch: list[Any]) -> None:
-        for case in batch:
-            look(case)
+        look(batch)
 
-    for boundary in reversed(probe.examples(run)):
-        explore = example([boundary])(explore)
     explore()
 
 

@@ -9,6 +9,7 @@ bad one raises ``hypothesis.errors.InvalidArgument`` naming what came in and wha
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 import string
 from collections.abc import Callable, Sequence
@@ -409,6 +410,15 @@ class AuthMutation:
     name: str
     rule: str
     expected_code: int
+    #: For changed-after-signing: the parameter changed (None: ``limit`` when the request has one,
+    #: else ``time_stamp``).
+    changed: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The mutation as reports and ``conformance sign --mutation`` name it:
+        ``changed-after-signing:zone`` (``mutation_named`` reads it back)."""
+        return self.name if self.changed is None else f"{self.name}:{self.changed}"
 
     def __post_init__(self) -> None:
         if self.name not in AUTH_MUTATIONS:
@@ -443,7 +453,7 @@ class AuthMutation:
         if self.name == "wrong-signature":
             return RedactedPairs([*signed[:-1], ("signature", _inverted(signed[-1][1]))])
         if self.name == "changed-after-signing":
-            return RedactedPairs(_changed(signed, now))
+            return RedactedPairs(_changed(signed, now, self.changed))
         if self.name == "missing-signature":
             return RedactedPairs(signed[:-1])
         return signed  # stale-time-stamp and unknown-key: correctly signed, but not acceptable
@@ -460,19 +470,33 @@ def _inverted(value: str) -> str:
     return base64.b64encode(bytes(byte ^ 0xFF for byte in digest)).decode("ascii")
 
 
-def _changed(signed: list[tuple[str, str]], now: datetime) -> list[tuple[str, str]]:
-    """``limit`` set to another valid limit when it holds one, else ``time_stamp`` a second earlier.
+def _changed(
+    signed: list[tuple[str, str]], now: datetime, name: str | None = None
+) -> list[tuple[str, str]]:
+    """``name`` (by default ``limit`` when the request holds one, else ``time_stamp``) changed to
+    another value of its kind after signing, so only the signature can be wrong with the request."""
+    names = [pair[0] for pair in signed]
+    if name is None:
+        name = "limit" if "limit" in names and _integer(signed[names.index("limit")][1]) else ""
+    if name not in names:
+        name = "time_stamp"
+    where = names.index(name)
+    return _replaced(signed, where, _another(name, signed[where][1], now))
 
-    Either way the request stays valid and fresh, so only the signature can be wrong with it.
-    """
-    names = [name for name, _ in signed]
-    if "limit" in names:
-        where = names.index("limit")
-        limit = _integer(signed[where][1])
-        if limit is not None:
-            return _replaced(signed, where, str(limit % MAX_LIMIT + 1))
-    where = names.index("time_stamp")
-    return _replaced(signed, where, signing.format_time(now - timedelta(seconds=1)))
+
+def _another(name: str, value: str, now: datetime) -> str:
+    number = _integer(value)
+    if name == "limit" and number is not None:
+        return str(number % MAX_LIMIT + 1)
+    if number is not None:
+        return str(number + 1)
+    if name == "time_stamp":
+        return signing.format_time(now - timedelta(seconds=1))
+    if name == "signature_method":
+        return next(method for method in signing.SIGNATURE_METHODS if method != value)
+    if name == "zone":
+        return "sh1a" if value != "sh1a" else "pek3a"
+    return value[:-1] + ("1" if value[-1:] != "1" else "2")
 
 
 def _integer(text: str) -> int | None:
@@ -491,6 +515,15 @@ MUTATIONS: dict[str, AuthMutation] = {
     name: AuthMutation(name, AUTH_FAILURES[failure].rule, AUTH_FAILURES[failure].code)
     for name, failure in _FAILURE_OF.items()
 }
+
+
+def mutation_named(label: str) -> AuthMutation | None:
+    """The mutation a ``label`` names (``AuthMutation.label``); None when it names none."""
+    name, _, changed = label.partition(":")
+    mutation = MUTATIONS.get(name)
+    if mutation is None or (changed and name != "changed-after-signing"):
+        return None
+    return dataclasses.replace(mutation, changed=changed) if changed else mutation
 
 
 # --- argument checks, run when a strategy is first drawn from ------------------------------------

@@ -46,6 +46,7 @@ class EmulatorTarget(Target):
         self.credentials = self.emulator.credentials
         self.path = "/iaas/"
         self.latency_ms = held
+        self.concurrent = bool(held)  # in-process, only a held answer leaves time to overlap
         self._never = threading.Event()  # what a held answer waits on: nothing ends it early
         # The name leaves the latency out: it names what answers (a recording keeps it as its
         # endpoint), and a held answer is the same answer.

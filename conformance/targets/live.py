@@ -166,6 +166,8 @@ class LiveTarget(Target):
     cause, never the query, a header value or a body.
     """
 
+    concurrent = True
+
     def __init__(
         self,
         url: str,

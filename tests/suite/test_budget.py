@@ -35,29 +35,67 @@ def _demo_credentials(demo_credentials: None) -> None:
     """The emulator checks the demo key pair."""
 
 
-@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one-process", "xdist"])
+# Against the default data (161 jobs of the app), learning takes 2 requests and the boundary pass
+# up to 89: the smallest budget is 91, and 186 for two xdist workers (each learns again).
+SMALLEST = 91
+
+
+@pytest.mark.parametrize(
+    ("workers", "budget"),
+    [((), SMALLEST + 4), (("-n", "2"), 2 + 2 * (SMALLEST + 4))],
+    ids=["one-process", "xdist"],
+)
 def test_a_run_never_sends_more_than_its_budget(
-    pytester: pytest.Pytester, workers: tuple[str, ...]
+    pytester: pytest.Pytester, workers: tuple[str, ...], budget: int
 ) -> None:
+    # Every 7th answer is ServerBusy, which the live target retries: the retries the plan did not
+    # foresee spend the budget's slack, and the run stops at its budget, not one request later.
     emulator = _Counting(busy_every=7)
     with serve(emulator) as url:
         result = pytester.runpytest_subprocess(
             *SUITE,
             f"--conformance-target={url}",
             "--conformance-rate=0",
-            "--conformance-budget=60",
+            f"--conformance-budget={budget}",
             "--conformance-report=report.json",
             *workers,
             timeout=120,
         )
 
-    assert emulator.received <= 60, f"{emulator.received} requests reached the server"
+    assert emulator.received <= budget, f"{emulator.received} requests reached the server"
     assert result.ret == pytest.ExitCode.USAGE_ERROR, "\n".join(result.outlines)
     said = [line for line in result.outlines if line.startswith("STOPPED: ")]
     assert len(said) == 1, "\n".join(result.outlines)
     assert "its request budget of" in said[0]
     assert int(totals(result)["requests"]) == emulator.received
-    assert totals(result)["budget"] == "60"
+    assert totals(result)["budget"] == str(budget)
+
+
+@pytest.mark.parametrize(
+    ("workers", "budget", "smallest"),
+    [((), SMALLEST - 1, SMALLEST), (("-n", "2"), 2 * SMALLEST, 2 + 2 * SMALLEST)],
+    ids=["one-process", "xdist"],
+)
+def test_a_budget_too_small_for_the_boundary_pass_is_refused_up_front(
+    pytester: pytest.Pytester, workers: tuple[str, ...], budget: int, smallest: int
+) -> None:
+    emulator = _Counting()
+    with serve(emulator) as url:
+        result = pytester.runpytest_subprocess(
+            *SUITE,
+            f"--conformance-target={url}",
+            "--conformance-rate=0",
+            f"--conformance-budget={budget}",
+            *workers,
+            timeout=120,
+        )
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    said = [line for line in result.errlines + result.outlines if "cannot pay" in line]
+    assert len(said) == 1, "\n".join(result.errlines + result.outlines)
+    assert said[0].endswith(f"the smallest budget that would do is {smallest}")
+    assert emulator.received == 2  # learning only: no check was sent
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
 def test_a_budget_the_run_does_not_reach_changes_nothing(pytester: pytest.Pytester) -> None:

@@ -32,6 +32,7 @@ def test_the_correct_emulator_shows_no_deviation(
     assert summary == {
         "exercised": str(len(CHECKED)),  # the default app has every kind of job: all exercised
         "rules": str(len(CHECKED)),
+        "budget": "3000",  # the in-process emulator's default (options.EMULATOR_BUDGET)
         "target": "emulator",
         "profile": profile,
         "seed": "1",

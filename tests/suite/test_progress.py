@@ -142,8 +142,8 @@ def test_a_run_on_a_terminal_shows_the_line_and_clears_it_before_pytest_writes(
     text = output.decode("utf-8", "replace")
 
     assert process.returncode == pytest.ExitCode.TESTS_FAILED, text
-    assert f"{MARK}0 requests, learning the target's jobs" in text
-    assert "surveying the responses probe" in text
+    assert f"{MARK}0/3000 requests, learning the target's jobs" in text
+    assert "boundary cases of the responses probe" in text
     # Each drawing is taken away, back over what it wrote, before pytest writes on.
     drawn = [part.split("]", 1)[0] for part in text.split(MARK)[1:]]
     assert text.count("\x1b[K") >= len(drawn) > 0

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from conformance.emulator import DEMO_CREDENTIALS, FAULTS
+from conformance.options import EMULATOR_BUDGET
 from conformance.rules import CATALOGUE, rule
 from tests.suite.helpers import FEW_EXAMPLES, failed_rules, run_suite, section, totals
 
@@ -93,7 +94,7 @@ def test_the_report_of_a_conformant_run_lists_no_deviation(pytester: pytest.Pyte
         "rules": 6,
         "exercised": 6,
         "requests": int(totals(result)["requests"]),
-        "budget": None,
+        "budget": EMULATOR_BUDGET,
         "checks": int(totals(result)["checks"]),
         "deviations": 0,
         "stopped": None,
