@@ -78,6 +78,19 @@ def positive_float(text: str) -> float:
     return value
 
 
+def percent(text: str) -> float:
+    """A percentage from 0 to 100 (``90``, ``87.5``; a trailing ``%`` is allowed)."""
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a percentage from 0 to 100, got {_given(text)}"
+        ) from None
+    if not 0 <= value <= 100:  # nan fails both
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {_given(text)}")
+    return value
+
+
 def app_id(text: str) -> str:
     """An app id as a request carries it: any text a server can be sent (the page's ids read
     ``app-`` and 8 letters or digits, but to the server an app is just a string), so not empty, no

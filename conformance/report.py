@@ -5,7 +5,9 @@ The JSON report's shape (documented in the README):
 "deviations", "stopped"}, "rules": {"exercised": [...], "not_exercised": {rule: reason},
 "not_checked": [...]}, "deviations": [{"rule", "severity", "message", "request", "response",
 "reproduce", "mutation"}]}``, and with ``--conformance-replay`` also ``"replayed": [{"rule",
-"request", "still_fails", "how"}]`` (``conformance.replaying``).
+"request", "still_fails", "how"}]`` (``conformance.replaying``), and ``"coverage": {"percent",
+"cases", "seen", "lines": [{"line", "documented", "state", "rules", "judged", "cases", "seen",
+"positive", "negative", "gaps"}], "unprovoked_codes"}`` (``conformance.coverage``).
 """
 
 from __future__ import annotations
@@ -147,6 +149,8 @@ class Report:
     tested: list[str] = field(default_factory=list)
     #: The failures of an earlier report sent again first (``conformance.replaying``), when asked.
     replayed: list[dict[str, Any]] | None = None
+    #: The documentation coverage (``conformance.coverage.lines.Coverage.to_json``), once measured.
+    coverage: dict[str, Any] | None = None
 
     @property
     def exercised(self) -> list[str]:
@@ -201,6 +205,7 @@ class Report:
             },
             "deviations": self.deviations,
             **({"replayed": self.replayed} if self.replayed is not None else {}),
+            **({"coverage": self.coverage} if self.coverage is not None else {}),
         }
 
     def write(self, path: Path) -> None:

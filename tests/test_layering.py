@@ -69,6 +69,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "conformance.cassettes",
             "conformance.report",
             "conformance.replaying",
+            # Documentation coverage counts recorded interactions as the offline judge reads them;
+            # the reports a person reads render the report and the coverage.
+            "conformance.coverage",
+            "conformance.reports",
         ),
     ),
     ("targets", ("conformance.targets",)),
