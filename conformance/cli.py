@@ -137,6 +137,12 @@ def _check_destinations(args: argparse.Namespace) -> None:
             check_writable(Path(given))
         except ConformanceError as error:
             raise UsageError(f"{option}: {error}") from None
+    for option, given in (("--markdown", args.markdown), ("--html", args.html)):
+        if given is not None:
+            try:
+                check_writable(Path(given))
+            except ConformanceError as error:
+                raise UsageError(f"{option}: {error}") from None
     if args.accept is not None:
         from conformance.accept import load_accepted
 

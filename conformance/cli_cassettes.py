@@ -43,6 +43,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "and a stale cassette fails)",
     )
     check.add_argument("--report", type=Path, metavar="PATH", help="write a JSON report here")
+    # The same reports as the suite's, declared once (conformance.options.REPORTS).
+    from conformance.options import REPORTS
+
+    for option in REPORTS:
+        check.add_argument(f"--{option.name}", **option.keywords(defaults=False))
     check.set_defaults(command=_check)
     scrub = actions.add_parser(
         "scrub",
@@ -84,17 +89,26 @@ def _paths(parser: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from conformance.report import entry, render_entry
+    from conformance.reports import Outputs
+    from conformance.reports.terminal import coverage_lines
+    from conformance.reports.verdict import under, under_line
     from conformance.rules import CATALOGUE
     from conformance.session import Session, SettingError, Settings
 
+    outputs = Outputs(args.markdown, args.html, args.coverage_fail_under)
     try:  # before judging: a typo in --report must not cost the judgement
-        run = Session(Settings(target=args.paths, profile=args.profile, report=args.report))
+        settings = Settings(target=args.paths, profile=args.profile, report=args.report)
+        run = Session(settings, outputs=outputs)
     except SettingError as error:
         raise UsageError(f"--{error.option}: {error}") from None
     verdict = run.judged()
     target, profile, report = run.open_target(), Profile(args.profile), run.report
     report.rules = len(CATALOGUE)
     for rule in CATALOGUE:
+        outcome = verdict.outcome(rule.id)
+        report.tested.append(rule.id)
+        if not outcome.exercised:
+            report.not_exercised[rule.id] = str(outcome.skip)
         kept = verdict.findings.get(rule.id, [])
         entries = [entry(f, url=target.url, emulator_options=target.replay_options) for f in kept]
         report.deviations += entries
@@ -115,8 +129,20 @@ def _check(args: argparse.Namespace) -> int:
         f"({verdict.foreign} not {_action()}, not judged), {profile.value} profile: "
         f"{violations} violation(s)"
     )
-    if run.write_report():
+    unwritten = run.write()
+    measured = run.coverage() if run.measured is None else run.measured
+    for line in coverage_lines(measured):
+        print(line)
+    if run.report_written:
         print(shown(f"JSON report: {args.report}"))
+    for line in run.written:
+        print(shown(line))
+    if unwritten:
+        raise UsageError(str(unwritten[0]))
+    if under(measured, outputs.coverage_fail_under):
+        option = "--coverage-fail-under"
+        print(shown(under_line(measured, outputs.coverage_fail_under or 0, option=option)))
+        return EXIT_FOUND
     return EXIT_FOUND if violations else EXIT_OK
 
 

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.arguments import app_id, non_negative_float, positive_float, positive_int, zone_id
+from conformance.arguments import (
+    app_id,
+    non_negative_float,
+    percent,
+    positive_float,
+    positive_int,
+    zone_id,
+)
 
 PREFIX = "conformance-"
 PROFILES = ("documented", "strict")
@@ -180,10 +187,35 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 
+#: What a run shows besides the JSON report (``conformance.reports.Outputs``): kept apart from
+#: ``OPTIONS``, which are what the run does (``session.Settings``); declared, given and checked alike.
+REPORTS: tuple[Option, ...] = (
+    Option(
+        "markdown",
+        "write a Markdown summary here (verdict, deviations, coverage); also appended to "
+        "$GITHUB_STEP_SUMMARY when that is set",
+        type=Path,
+        metavar="PATH",
+    ),
+    Option(
+        "html",
+        "write a self-contained HTML report here (one file, nothing fetched)",
+        type=Path,
+        metavar="PATH",
+    ),
+    Option(
+        "coverage-fail-under",
+        "fail the run when its documentation coverage is under PERCENT (0-100)",
+        type=percent,
+        metavar="PERCENT",
+    ),
+)
+
+
 def add_options(add: Callable[..., Any], *, prefix: str = "", defaults: bool = True) -> None:
     """Declare every option with ``add`` (pytest's ``group.addoption`` or argparse's
     ``add_argument``), named ``--{prefix}{name}``."""
-    for option in OPTIONS:
+    for option in (*OPTIONS, *REPORTS):
         add(f"--{prefix}{option.name}", **option.keywords(defaults=defaults))
 
 
@@ -191,6 +223,6 @@ def given_options(namespace: argparse.Namespace) -> list[str]:
     """What ``conformance run`` was given, as the plugin's ``--conformance-X=value`` arguments."""
     return [
         f"--{PREFIX}{option.name}={value}"
-        for option in OPTIONS
+        for option in (*OPTIONS, *REPORTS)
         if (value := getattr(namespace, option.dest, None)) is not None
     ]

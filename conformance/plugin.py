@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.options import OPTIONS, PREFIX, add_options
+from conformance.options import OPTIONS, PREFIX, REPORTS, add_options
 
 if TYPE_CHECKING:
     from conformance.client import Client
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 SUITE = "conformance.suite"
 # Options that name a file: given, they are checked at start-up, before any test runs.
-_CHECKED_AT_START = ("target", "report", "record", "accept", "replay")
+_CHECKED_AT_START = ("target", "report", "record", "accept", "replay", "markdown", "html")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,6 +41,7 @@ _SESSION = pytest.StashKey["Session"]()
 def _session(config: pytest.Config) -> Session:
     """This process's session, built from the options on first use."""
     if _SESSION not in config.stash:
+        from conformance.reports import Outputs
         from conformance.session import Session, SettingError, Settings, worker_rate
 
         given = {o.dest: o.value(getattr(config.option, o.pytest_dest)) for o in OPTIONS}
@@ -53,7 +54,11 @@ def _session(config: pytest.Config) -> Session:
         given["workers"] = _workers(config) if workerinput is None else 1
         try:
             config.stash[_SESSION] = Session(
-                Settings(**given), name=workerinput["workerid"] if workerinput else "main"
+                Settings(**given),
+                name=workerinput["workerid"] if workerinput else "main",
+                outputs=Outputs(
+                    **{o.dest: o.value(getattr(config.option, o.pytest_dest)) for o in REPORTS}
+                ),
             )
         except SettingError as error:
             raise pytest.UsageError(f"--{PREFIX}{error.option}: {error}") from None
@@ -178,6 +183,9 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    marker = item.get_closest_marker("conformance")
+    if call.when == "call" and marker is not None and marker.args and _opened(item.config):
+        _junit_properties(item, str(marker.args[0]), report)
     excinfo = call.excinfo
     # Every test of a user's repository passes here: nothing is imported that is not loaded yet
     # (a DeviationFound or a RunStopped can only come from modules a run has loaded).
@@ -211,6 +219,30 @@ def pytest_runtest_makereport(
     return report
 
 
+def _junit_properties(item: pytest.Item, rule_id: str, report: pytest.TestReport) -> None:
+    """What ``--junitxml`` shows of a rule's test besides ``conformance_rule``: the documented line
+    and its coverage, as this process had seen it when the test ended (the run's final coverage is
+    the reports')."""
+    from conformance.rules import RULES
+
+    if rule_id not in RULES:
+        return
+    line = _session(item.config).line_coverage(rule_id)
+    found = [("conformance_documented", str(RULES[rule_id].documented))]
+    if line is not None:
+        gaps = line.gaps
+        closing = f"; next: {gaps[0].how}" if gaps else ""
+        found.append(
+            (
+                "conformance_coverage",
+                f"{line.state}: {line.seen} of {len(line.cases)} cases{closing}",
+            )
+        )
+    # JUnit XML writes the teardown report's properties, which pytest copies from the item's.
+    item.user_properties.extend(found)
+    report.user_properties.extend(found)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not _opened(session.config):
         return
@@ -230,13 +262,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             pytest.ExitCode.TESTS_FAILED if failed_before else pytest.ExitCode.USAGE_ERROR
         )
     # A report or a recording the user asked for and did not get must not end in a green run.
-    unwritten = run.write()
+    unwritten = run.write(accepted=run.accepted)
     for error in unwritten:
         writer = session.config.get_terminal_writer()
         writer.line()  # the progress line may still be open
         writer.line(f"conformance: {error}", red=True)
     if unwritten and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
+    from conformance.reports.verdict import under, under_line
+
+    fail_under = run.outputs.coverage_fail_under
+    if run.measured is not None and fail_under is not None and under(run.measured, fail_under):
+        writer = session.config.get_terminal_writer()
+        writer.line()
+        option = f"--{PREFIX}coverage-fail-under"
+        writer.line(f"conformance: {under_line(run.measured, fail_under, option=option)}", red=True)
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -248,9 +290,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("conformance")
     for line in summary_lines(run.report, accepted=run.accepted):
         terminalreporter.line(line)
+    if run.measured is not None:
+        from conformance.reports.terminal import coverage_lines
+
+        for line in coverage_lines(run.measured):
+            terminalreporter.line(line)
     settings = run.settings
     if run.report_written:
         terminalreporter.line(f"JSON report: {settings.report}")
+    for line in run.written:
+        terminalreporter.line(line)
     if settings.record is not None:
         terminalreporter.line(
             f"recorded {run.recorded_count} interaction(s) to {settings.record} (secrets scrubbed)"

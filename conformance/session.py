@@ -28,10 +28,12 @@ if TYPE_CHECKING:
     from conformance.cassettes.record import Recorder
     from conformance.cassettes.verdict import Verdict
     from conformance.client import Client
+    from conformance.coverage.lines import Coverage, LineCoverage
     from conformance.exchange import Exchange
     from conformance.judgement.findings import Finding
     from conformance.probes.run import Run
     from conformance.replaying import Failure
+    from conformance.reports import Outputs
     from conformance.transport import Target
 
 
@@ -91,11 +93,22 @@ def names_cassettes(target: str | Sequence[str | Path]) -> bool:
 class Session:
     """One process's run. ``name`` is its session in a recording ("main", or an xdist worker id)."""
 
-    def __init__(self, settings: Settings, *, name: str = "main") -> None:
+    def __init__(
+        self, settings: Settings, *, name: str = "main", outputs: Outputs | None = None
+    ) -> None:
         from conformance.accept import load_accepted
+        from conformance.coverage.tally import Tally
         from conformance.paths import check_writable
+        from conformance.reports import Outputs
+        from conformance.reports.write import OutputError, check
 
         self.settings = settings
+        #: The reports a person reads (Markdown, HTML) and the coverage a run must reach.
+        self.outputs = outputs if outputs is not None else Outputs()
+        try:
+            check(self.outputs)
+        except OutputError as error:
+            raise SettingError(error.option, str(error)) from None
         self.name = name
         self.seed: int = settings.seed if settings.seed is not None else random.randrange(2**32)
         for option, path in (("report", settings.report), ("record", settings.record)):
@@ -147,6 +160,15 @@ class Session:
         self.verdict: Verdict | None = None
         self.report_written = False
         self.recorded_count = 0
+        #: What the run sent and received, counted for its documentation coverage. A cassette
+        #: target's recordings are counted as recorded (``coverage``), not as replayed.
+        self.tally = Tally(lambda: self.target.credentials if self.target is not None else None)
+        if not self.offline:
+            self.observers.append(self.tally)
+        self._recordings_counted = False
+        #: The lines saying which reports were written, and the coverage they show (``write``).
+        self.written: list[str] = []
+        self.measured: Coverage | None = None
 
     def open_target(self) -> Target:
         """The target, opened once."""
@@ -278,6 +300,7 @@ class Session:
             "conformance_recorded": self.recorder.interactions if self.recorder else None,
             "conformance_stopped": self.stopped(),
             "conformance_sent": self.sent(),
+            "conformance_coverage": self.tally.to_json(),
         }
 
     def take_over(self, name: str, handed: Mapping[str, Any]) -> None:
@@ -287,6 +310,8 @@ class Session:
         if handed.get("conformance_stopped"):
             self.others_stopped[name] = handed["conformance_stopped"]
         self.report.requests += handed.get("conformance_sent", 0)
+        if not self.offline:  # offline, each process counts the same recordings: this one's do
+            self.tally.merge(handed.get("conformance_coverage") or {})
 
     def settle(self) -> str | None:
         """Count this process's requests into the report (learning and retried ones included, once
@@ -325,14 +350,45 @@ class Session:
         url, options = getattr(target, "url", None), getattr(target, "replay_options", None)
         return [entry(finding, url=url, emulator_options=options) for finding in found]
 
-    def write(self) -> list[ConformanceError]:
-        """Write the report and the recording the settings ask for; what could not be written (a run
-        that did not get them must not end green)."""
+    def coverage(self) -> Coverage:
+        """The run's documentation coverage: what it sent and received (a cassette target's
+        recordings, counted once) against every documented line its tests rest on."""
+        from conformance.coverage.lines import measure
+
+        self._count_recordings()
+        report = self.report
+        tested = report.tested or [entry.id for entry in _catalogue()]
+        return measure(self.tally.counts, tested=tested, judged=report.exercised)
+
+    def line_coverage(self, rule_id: str) -> LineCoverage | None:
+        """The line ``rule_id`` rests on, measured against what this process saw so far."""
+        from conformance.coverage.lines import measure
+
+        self._count_recordings()
+        return measure(self.tally.counts, tested=[rule_id], judged=[rule_id]).of_rule(rule_id)
+
+    def _count_recordings(self) -> None:
+        if self.offline and not self._recordings_counted:
+            self._recordings_counted = True
+            for cassette in getattr(self.open_target(), "cassettes", ()):
+                self.tally.observe_cassette(cassette)
+
+    def write(self, *, accepted: Iterable[str] = ()) -> list[ConformanceError]:
+        """Write the report, the recording and the reports a person reads that the settings ask
+        for; what could not be written (a run that did not get them must not end green)."""
+        from conformance.reports.write import write as write_outputs
+
         failed: list[ConformanceError] = []
+        coverage = self.measured = self.coverage()
+        self.report.coverage = coverage.to_json()
         try:
             self.report_written = self.write_report()
         except ConformanceError as error:
             failed.append(error)
+        self.written, unwritten = write_outputs(
+            self.outputs, self.report, coverage, accepted=accepted
+        )
+        failed += unwritten
         try:
             self.recorded_count = self.write_recording()
         except ConformanceError as error:
@@ -360,6 +416,12 @@ class Session:
             return False
         self.report.write(self.settings.report)
         return True
+
+
+def _catalogue() -> tuple[Any, ...]:
+    from conformance.rules import CATALOGUE
+
+    return CATALOGUE
 
 
 def _joined(settings: Settings) -> str:

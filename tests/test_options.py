@@ -10,7 +10,10 @@ import pytest
 
 from conformance import plugin
 from conformance.cli import build_parser
-from conformance.options import OPTIONS, PREFIX, given_options
+from conformance.options import OPTIONS, PREFIX, REPORTS, given_options
+
+# What a run does and what it shows: declared alike, given alike.
+DECLARED = (*OPTIONS, *REPORTS)
 
 
 class _Group:
@@ -40,8 +43,8 @@ def test_the_plugin_declares_every_option_prefixed_with_its_default() -> None:
     group = _Group()
     plugin.pytest_addoption(group)  # type: ignore[arg-type]
 
-    assert list(group.declared) == [f"--{PREFIX}{option.name}" for option in OPTIONS]
-    for option in OPTIONS:
+    assert list(group.declared) == [f"--{PREFIX}{option.name}" for option in DECLARED]
+    for option in DECLARED:
         declared = group.declared[f"--{PREFIX}{option.name}"]["default"]
         # A text default with a type goes to argparse as None (argparse would run it through the
         # type, which reads the schema in every pytest run); the option supplies it when unset.
@@ -52,9 +55,9 @@ def test_conformance_run_takes_every_option_unprefixed_and_without_a_default() -
     run = _run_parser()
     taken = {name for action in run._actions for name in action.option_strings}
 
-    assert {f"--{option.name}" for option in OPTIONS} <= taken
+    assert {f"--{option.name}" for option in DECLARED} <= taken
     assert vars(run.parse_args([])) | {"command": None} == {
-        **{option.dest: None for option in OPTIONS},
+        **{option.dest: None for option in DECLARED},
         "workers": None,
         "pytest_args": [],
         "command": None,
@@ -78,6 +81,10 @@ def test_conformance_run_takes_every_option_unprefixed_and_without_a_default() -
             ["--timeout", "2.5", "--max-time", "60"],
             ["--conformance-timeout=2.5", "--conformance-max-time=60.0"],
         ),
+        (
+            ["--markdown", "summary.md", "--coverage-fail-under", "90%"],
+            ["--conformance-markdown=summary.md", "--conformance-coverage-fail-under=90.0"],
+        ),
     ],
 )
 def test_conformance_run_passes_on_what_it_was_given_as_the_plugins_options(
@@ -91,3 +98,14 @@ def test_both_refuse_a_wrong_value_with_the_same_check(capsys: pytest.CaptureFix
         _run_parser().parse_args(["--record", "run.txt"])
 
     assert "a cassette is named *.yaml, *.yml or *.json, got 'run.txt'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("given", ["ninety", "101", "-1", "nan"])
+def test_a_coverage_threshold_is_a_percentage_from_0_to_100(
+    given: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        _run_parser().parse_args(["--coverage-fail-under", given])
+
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert f"--coverage-fail-under: expected a percentage from 0 to 100, got '{given}'" in err

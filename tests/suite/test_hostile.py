@@ -76,6 +76,8 @@ def _run(pytester: pytest.Pytester, server: HostileServer, *args: str) -> pytest
         "--conformance-report=report.json",
         "--conformance-record=run.yaml",
         "--junitxml=junit.xml",
+        "--conformance-markdown=summary.md",
+        "--conformance-html=report.html",
         *args,
     )
 
@@ -92,10 +94,11 @@ def _credentials_sent(server: HostileServer) -> set[str]:
 def assert_nothing_leaked(
     pytester: pytest.Pytester, result: pytest.RunResult, secrets: set[str]
 ) -> None:
-    """No credential in stdout, stderr, the JSON report, the JUnit XML or the recorded cassette."""
+    """No credential in stdout, stderr, the JSON report, the JUnit XML, the recorded cassette, or the
+    Markdown and HTML reports."""
     written = [
         path.read_text(encoding="utf-8", errors="replace")
-        for name in ("report.json", "junit.xml", "run.yaml")
+        for name in ("report.json", "junit.xml", "run.yaml", "summary.md", "report.html")
         if (path := pytester.path / name).exists()
     ]
     for text in ("\n".join(result.outlines), "\n".join(result.errlines), *written):

@@ -92,10 +92,13 @@ def _outputs(result: pytest.RunResult, *files: Path) -> dict[str, str]:
 
 
 def test_a_failing_suite_run_prints_and_writes_no_credential(
-    pytester: pytest.Pytester, witness: tuple[_Witness, str]
+    pytester: pytest.Pytester, witness: tuple[_Witness, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The CI step summary too: the subprocess inherits the variable.
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(pytester.path / "step.md"))
     emulator, url = witness
-    files = [pytester.path / name for name in ("junit.xml", "report.json", "recorded.yaml")]
+    names = ("junit.xml", "report.json", "recorded.yaml", "summary.md", "report.html", "step.md")
+    files = [pytester.path / name for name in names]
 
     result = pytester.runpytest_subprocess(
         *SUITE,
@@ -105,6 +108,8 @@ def test_a_failing_suite_run_prints_and_writes_no_credential(
         f"--junitxml={files[0]}",
         f"--conformance-report={files[1]}",
         f"--conformance-record={files[2]}",
+        f"--conformance-markdown={files[3]}",
+        f"--conformance-html={files[4]}",
         "-k",
         "DCJ-PAGE-002 or DCJ-AUTH-001 or DCJ-AUTH-002",
         timeout=TIMEOUT,

@@ -49,7 +49,15 @@ def test_the_json_report_has_the_documented_shape_and_no_credential(
     result.stdout.fnmatch_lines([f"JSON report: {path}"])
     text = path.read_text(encoding="utf-8")
     report = json.loads(text)
-    assert set(report) == {"target", "profile", "seed", "summary", "rules", "deviations"}
+    assert set(report) == {
+        "target",
+        "profile",
+        "seed",
+        "summary",
+        "rules",
+        "deviations",
+        "coverage",
+    }
     assert (report["target"], report["profile"], report["seed"]) == (url, "documented", 1)
     assert set(report["summary"]) == {
         "rules",
