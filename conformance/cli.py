@@ -227,9 +227,7 @@ def _sign(args: argparse.Namespace) -> int:
                 f"unknown --mutation {args.mutation!r}; choose from {', '.join(MUTATIONS)} "
                 "(changed-after-signing:PARAMETER changes that parameter)"
             )
-        signed = mutation.apply(
-            pairs, credentials, now=utc_now(), verb=args.verb, path=args.path
-        )
+        signed = mutation.apply(pairs, credentials, now=utc_now(), verb=args.verb, path=args.path)
     else:
         signed = signing.sign(pairs, credentials, verb=args.verb, path=args.path, now=utc_now())
     print(wire.query_string(signed))
