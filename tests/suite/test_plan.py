@@ -126,10 +126,9 @@ def test_requests_go_out_concurrently_and_each_walk_keeps_its_order(
         offset, limit = params.get("offset", "0"), params.get("limit", "")
         if offset.isdigit() and limit.isdigit() and int(limit) > 0:
             first.setdefault((_walk(params), int(offset)), position)
-    for (walk, offset), position in first.items():
-        limit = int(dict(walk)["limit"])
-        before = first.get((walk, offset - limit))
-        assert before is None or before < position, (walk, offset)
+    for (walk, at), position in first.items():
+        before = first.get((walk, at - int(dict(walk)["limit"])))
+        assert before is None or before < position, (walk, at)
 
 
 def _walk(params: dict[str, str]) -> tuple[tuple[str, str], ...]:
