@@ -211,7 +211,7 @@ def pytest_runtest_makereport(
             note = (
                 " (intermittent: it failed, then passed when sent again)"
                 if excinfo.value.intermittent
-                else " (not shrunk: the run stopped first; this is the first case seen)"
+                else f" (not shrunk: {excinfo.value.unshrunk})"
                 if excinfo.value.unshrunk
                 else ""
             )

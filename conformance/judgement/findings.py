@@ -41,15 +41,20 @@ class DeviationFound(AssertionError):
         found: Sequence[Finding],
         *,
         intermittent: bool = False,
-        unshrunk: bool = False,
+        unshrunk: str | None = None,
     ) -> None:
         self.rule = rule
         self.findings = tuple(found)
         self.intermittent = intermittent
-        #: The run stopped before the violation could be searched out: the case is the first seen.
+        #: Why the case was not shrunk (``STOPPED``, ``SPENT``); None: it was, or needed no shrinking.
         self.unshrunk = unshrunk
         first = found[0].deviation
         super().__init__(f"{rule}: {first.message} at {first.where}")
+
+
+#: Why a reported case was not shrunk: the run stopped, or the search's share of the budget ran out.
+STOPPED = "the run stopped first; this is the first case seen"
+SPENT = "the search's share of the request budget ran out; this is the smallest case seen"
 
 
 def violations(found: Iterable[Finding], rule: str) -> list[Finding]:

@@ -75,6 +75,10 @@ class Plan:
         waiting = max(1, probes - len(self.done - {probe.name}))
         return left // waiting
 
+    def owed(self, probes: int) -> int:
+        """What exploration may still spend, while some of the ``probes`` have not explored."""
+        return max(0, self.exploration - self.explored) if len(self.done) < probes else 0
+
     def explored_by(self, probe: Probe, spent: int) -> None:
         """``probe``'s exploration is done, having spent ``spent``."""
         self.explored += spent

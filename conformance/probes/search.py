@@ -32,7 +32,14 @@ from hypothesis.errors import Flaky
 from conformance.errors import RunStopped
 from conformance.judgement import cases
 from conformance.judgement.exchanges import check_exchange
-from conformance.judgement.findings import DeviationFound, Finding, NotJudged, violations
+from conformance.judgement.findings import (
+    SPENT,
+    STOPPED,
+    DeviationFound,
+    Finding,
+    NotJudged,
+    violations,
+)
 from conformance.probes import PROBES, probes_for
 from conformance.probes.batch import judge as batch_judge
 from conformance.probes.exercise import unexercised
@@ -80,7 +87,7 @@ def search_rule(rule_id: str, run: Run, options: SearchSettings) -> list[Finding
         # What was confirmed before the stop is still reported; nothing else passes.
         seen_broken = confirmed_before_stop(rule_id, run)
         if seen_broken:
-            raise DeviationFound(rule_id, seen_broken, unshrunk=True) from None
+            raise DeviationFound(rule_id, seen_broken, unshrunk=STOPPED) from None
         raise NotJudged(str(stopped), stopped=True) from None
     why = unexercised(rule_id, run)
     if why is None and rule_id in cases.ANSWER_DEPENDENT and rule_id not in run.exercised:
@@ -195,6 +202,8 @@ def _search_probe(
         raise DeviationFound(rule_id, found)
     start = run.spent()
     allowance = _search_allowance(run)
+    if allowance is not None and probe.cost(run, case) > allowance:
+        raise DeviationFound(rule_id, found, unshrunk=SPENT)  # seen twice already
     run.checks += 1
     if not violations(probe.run(run, case) or [], rule_id):
         # Broken once (and confirmed then), fine now: on a live system that is the data changing.
@@ -220,7 +229,7 @@ def _search_probe(
         _explore(probe, run, options, look)
     except _Spent:
         # The search's share ran out before hypothesis had shrunk it: the smallest case so far.
-        raise DeviationFound(rule_id, smallest[0], unshrunk=True) from None
+        raise DeviationFound(rule_id, smallest[0], unshrunk=SPENT) from None
     except Flaky as error:
         # The shrunk case did not fail again: on live data that changes this is the change, not the
         # server. Report the first violation seen, marked as intermittent, rather than hide it.
@@ -245,8 +254,7 @@ def _search_allowance(run: Run) -> int | None:
     plan = run.plan
     if plan is None:
         return None
-    owed = max(0, plan.exploration - plan.explored)
-    return max(0, plan.budget - run.spent() - owed) // 2
+    return max(0, plan.budget - run.spent() - plan.owed(len(PROBES))) // 2
 
 
 def _explore(

@@ -146,25 +146,35 @@ def test_one_at_a_time_when_asked(pytester: pytest.Pytester) -> None:
     assert emulator.most_busy == 1
 
 
-def test_requests_in_flight_at_once_keep_to_the_rate_cap(pytester: pytest.Pytester) -> None:
-    rate = 20
+def _busiest_second(pytester: pytest.Pytester, rate: int, concurrency: int) -> int:
+    """The most requests the emulator saw within one second of a budgeted run at ``rate``."""
     emulator = _Watched()
     with serve(emulator) as url:
         result = _suite(
             pytester,
             url,
             f"--conformance-rate={rate}",
-            "--conformance-concurrency=4",
+            f"--conformance-concurrency={concurrency}",
             "--conformance-budget=120",
             "-k",
             "RESP-001 or INPUT-001",
         )
-
     assert result.ret == pytest.ExitCode.OK, "\n".join(result.outlines)
     times = sorted(at for at, _ in emulator.arrived)
-    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    # The pacer hands out one slot every 1/rate s whatever the threads; one more for the edges.
-    assert busiest <= rate + 1, busiest
+    assert len(times) > 2 * rate  # more than a second's worth: the busiest second is a full one
+    return max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+
+
+def test_requests_in_flight_at_once_keep_to_the_rate_cap(pytester: pytest.Pytester) -> None:
+    # Measured against one request at a time at the same cap on the same machine, not against the
+    # cap itself: a busy host delays some requests and bunches them, in both runs alike.
+    rate = 20
+    alone = _busiest_second(pytester, rate, concurrency=1)
+    together = _busiest_second(pytester, rate, concurrency=4)
+
+    # The pacer hands out one slot every 1/rate s whatever the threads: four in flight stay at the
+    # cap, not at four times it. Halfway to twice tells them apart with room for a loaded machine.
+    assert together < 1.5 * alone, (together, alone)
 
 
 def test_five_budgeted_runs_against_a_churning_server_report_nothing(

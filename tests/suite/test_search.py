@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from conformance.deviation import Profile
 from conformance.errors import RunStopped
 from conformance.judgement.exchanges import deviation
-from conformance.judgement.findings import DeviationFound, Finding, NotJudged, findings
+from conformance.judgement.findings import SPENT, DeviationFound, Finding, NotJudged, findings
 from conformance.judgement.listing import Universe
 from conformance.probes import search
+from conformance.probes.plan import Plan
 from conformance.probes.run import Probe, Run
 from conformance.probes.search import SearchSettings, search_rule
 
@@ -34,6 +35,7 @@ def _probe(
 
     def run(_run: Run, case: int) -> list[Finding]:
         calls[case] += 1
+        _run.client.requests += 1  # one request a case, as the plan counts them
         if not broken(case, calls[case]):
             return []
         return findings([deviation("DCJ-PAGE-001", Profile.DOCUMENTED, f"case {case}")])
@@ -122,6 +124,26 @@ def test_a_confirmed_case_the_search_does_not_meet_again_is_reported_unshrunk_as
         search_rule("DCJ-PAGE-001", run, SETTINGS)
     assert raised.value.intermittent
     assert int(raised.value.findings[0].deviation.message.split()[-1]) >= 900
+
+
+def test_a_search_whose_share_runs_out_reports_the_smallest_case_so_far_unshrunk(
+    monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    # Broken from 500 up, which only exploration draws; the budget leaves the search 5 requests.
+    probe = _probe(lambda case, call: case >= 500, Counter())
+    _use(monkeypatch, probe)
+    run.plan = Plan(budget=400, learning=0, boundary=2, exploration=388, search=10)
+    survey = search.survey(probe, run, SETTINGS)
+    run.plan.budget = run.spent() + 10  # what is left: 10, of which one search takes half
+
+    before = run.spent()
+    with pytest.raises(DeviationFound) as raised:
+        search_rule("DCJ-PAGE-001", run, SETTINGS)
+
+    assert raised.value.unshrunk == SPENT
+    assert run.spent() - before <= 5
+    assert int(raised.value.findings[0].deviation.message.split()[-1]) >= 500
+    assert "DCJ-PAGE-001" in survey.broken
 
 
 def test_a_survey_cut_short_is_not_kept(monkeypatch: pytest.MonkeyPatch, run: Run) -> None:
