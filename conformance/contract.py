@@ -239,6 +239,55 @@ def _breach(
     return None
 
 
+# --- what the page leaves open ------------------------------------------------------------------
+
+#: Requests whose answer the page leaves to the server (qingcloud-wire.md, last section, items 1-3,
+#: and the wire sheet's undocumented arrays, line 34): either a refusal or a listing is conformant.
+#: An app the target has no jobs for is open too: the page says nothing of it. By name, with why.
+LEFT_OPEN: Mapping[str, str] = {
+    "verbose-not-0": f"{VERBOSE.name} other than {VERBOSE.default}: refused or read as "
+    f"{VERBOSE.default} (qingcloud-wire.md:95)",
+    "limit-above-cap": f"{LIMIT.name} above {MAX_LIMIT}: capped or refused (qingcloud-wire.md:97)",
+    "limit-below-1": f"{LIMIT.name} of 0 or less: refused or served (qingcloud-wire.md:99)",
+    "negative-offset": f"a negative {OFFSET.name}: refused or served (qingcloud-wire.md:99)",
+    "malformed-array": "an array with gaps, index 0 or duplicates (qingcloud-wire.md:35)",
+    "empty-job-id": f"an empty {JOBS.parameter}.n value: refused or served",
+    "other-app": f"an {SCOPE} or a zone without jobs: an empty listing or an error (the page "
+    "is silent)",
+    "order": "the order of a listing (the page is silent)",
+}
+
+
+def left_open(
+    params: Mapping[str, Any],
+    *,
+    app: str | None = None,
+    zone: str | None = None,
+    malformed: bool = False,
+) -> str | None:
+    """The ``LEFT_OPEN`` class decoded ``params`` fall into, or None. ``app`` and ``zone``: where
+    the caller knows there are jobs (another app or zone is ``other-app``); ``malformed``: the
+    encoding had a problem."""
+    if malformed:
+        return "malformed-array"
+    verbose, limit, offset = (params.get(count.name) for count in (VERBOSE, LIMIT, OFFSET))
+    if isinstance(verbose, int) and verbose != VERBOSE.default:
+        return "verbose-not-0"
+    if isinstance(limit, int) and limit > MAX_LIMIT:
+        return "limit-above-cap"
+    if isinstance(limit, int) and limit < 1:
+        return "limit-below-1"
+    if isinstance(offset, int) and offset < 0:
+        return "negative-offset"
+    jobs = params.get(JOBS.parameter)
+    if jobs == "" or (isinstance(jobs, list) and "" in jobs):
+        return "empty-job-id"
+    for known, given in ((app, params.get(SCOPE)), (zone, params.get("zone"))):
+        if known is not None and isinstance(given, str) and given and given != known:
+            return "other-app"
+    return None
+
+
 # --- authentication -----------------------------------------------------------------------------
 
 #: A request whose ``time_stamp`` is older than this, with no later ``expires``, is refused

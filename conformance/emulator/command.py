@@ -17,8 +17,9 @@ from typing import Any, TextIO
 
 from conformance import signing
 from conformance.emulator.churn import ChurnSettings
-from conformance.emulator.data import DEFAULT_SEED, default_jobs, load_jobs
+from conformance.emulator.data import DEFAULT_SEED, Job, default_jobs, load_jobs
 from conformance.emulator.faults import FAULTS, listing, resolve
+from conformance.emulator.policy import Choices
 from conformance.emulator.server import LATENCY_FORMS, latency_text, make_server, parse_latency
 from conformance.emulator.service import DEMO_CREDENTIALS, Emulator
 from conformance.errors import UsageError
@@ -40,15 +41,35 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "when they are unset. Stops cleanly on SIGINT or SIGTERM."
         ),
     )
-    configure(parser)
+    configure(parser, recordings=True)
     return parser
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    """The emulator's options, on any parser (the subcommand's, or ``python -m``'s)."""
+#: What reads a recording for ``--data-from`` and ``--like``: the jobs its listing pages saw and
+#: the choices it shows, each None when not asked for. Cassettes are a later layer than the
+#: emulator, so the ``conformance`` command hands this in (``conformance.targets.open``).
+Recorded = Callable[[str | None, str | None], tuple[tuple[Job, ...] | None, Choices | None, Any]]
+
+
+def configure(parser: argparse.ArgumentParser, *, recordings: bool = False) -> None:
+    """The emulator's options, on any parser (the subcommand's, or ``python -m``'s); with
+    ``recordings``, ``--data-from`` and ``--like`` too."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one (8080)")
     parser.add_argument("--data", metavar="FILE", help='serve these jobs: {"app-…": [job, …]}')
+    if recordings:
+        parser.add_argument(
+            "--data-from",
+            metavar="CASSETTE",
+            help="serve the jobs a recording's listing pages saw (a cassette file or folder)",
+        )
+        parser.add_argument(
+            "--like",
+            metavar="CASSETTE",
+            help="where the page leaves room, do as the recorded server did: cap or refuse a "
+            "limit above the cap, the listing's order, an empty listing or an error for an app "
+            "without jobs",
+        )
     parser.add_argument(
         "--no-auth",
         action="store_true",
@@ -102,14 +123,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
-    """Run the subcommand; returns the exit status. User errors raise ``ConformanceError``."""
+def run(
+    args: argparse.Namespace, *, out: TextIO | None = None, recorded: Recorded | None = None
+) -> int:
+    """Run the subcommand; returns the exit status. User errors raise ``ConformanceError``.
+    ``recorded`` reads ``--data-from`` and ``--like`` recordings."""
     out = out or sys.stdout
     if args.list_faults:
         for line in listing():
             print(line, file=out)
         return 0
-    emulator, notes = build(args)
+    emulator, notes = build(args, recorded=recorded)
     try:
         server = make_server(
             emulator,
@@ -148,14 +172,24 @@ def run(args: argparse.Namespace, *, out: TextIO | None = None) -> int:
     return 0
 
 
-def build(args: argparse.Namespace) -> tuple[Emulator, list[str]]:
+def build(
+    args: argparse.Namespace, *, recorded: Recorded | None = None
+) -> tuple[Emulator, list[str]]:
     """The emulator the options describe, and the start-up notes to print after the URL."""
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be 0 to 65535, not {args.port}")
     held = latency(args)
     faults = resolve(args.fault)
     seed = DEFAULT_SEED if args.seed is None else args.seed
-    jobs = load_jobs(args.data) if args.data else default_jobs(seed)
+    data_from, like = getattr(args, "data_from", None), getattr(args, "like", None)
+    if data_from and args.data:
+        raise UsageError("give --data or --data-from, not both")
+    learned, choices = None, None
+    if data_from or like:
+        if recorded is None:
+            raise UsageError("--data-from and --like need the conformance command")
+        learned, choices, _ = recorded(data_from, like)
+    jobs = learned or (load_jobs(args.data) if args.data else default_jobs(seed))
     churn = None
     if args.churn:
         # The range test also refuses nan, which every comparison calls false, and inf.
@@ -167,7 +201,12 @@ def build(args: argparse.Namespace) -> tuple[Emulator, list[str]]:
     credentials, notes = (
         (None, ["authentication: off (--no-auth)"]) if args.no_auth else _credentials()
     )
-    notes.append(f"data: {args.data or f'default data set (seed {seed})'}, {len(jobs)} jobs")
+    source = (
+        f"the listing pages of {data_from}" if data_from else args.data
+    ) or f"default data set (seed {seed})"
+    notes.append(f"data: {source}, {len(jobs)} jobs")
+    if choices is not None:
+        notes.append(f"like {like}: " + "; ".join(choices.lines()))
     if faults:
         notes.append("faults: " + ", ".join(f"{f.name} ({f.rule})" for f in faults))
     if churn is not None:
@@ -176,7 +215,9 @@ def build(args: argparse.Namespace) -> tuple[Emulator, list[str]]:
         )
     if held:
         notes.append(f"latency: each answer held {latency_text(held)} ms")
-    emulator = Emulator(jobs=jobs, faults=faults, credentials=credentials, churn=churn)
+    emulator = Emulator(
+        jobs=jobs, faults=faults, credentials=credentials, churn=churn, choices=choices
+    )
     return emulator, notes
 
 

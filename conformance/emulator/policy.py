@@ -7,7 +7,7 @@ fault is a one-line ``replace``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from conformance.contract import DEFAULT_LIMIT, MAX_LIMIT
@@ -40,6 +40,46 @@ class Policy:
     reopen_finished_jobs: bool = False
     # the body: a status-filtered listing inside a JSON array (after any rewrite of the document)
     status_filter_in_an_array: bool = False
+    # Where the page leaves room (``Choices``): each default is the emulator's own choice.
+    above_cap_code: int | None = None  # a limit above the cap: None caps it, a code refuses it
+    oldest_first: bool = False  # the listing's order: newest first unless set
+    unknown_app_code: int | None = None  # an app with no jobs: None lists nothing, a code refuses
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a server does where the page leaves room (qingcloud-wire.md, last section): a limit
+    above the cap capped or refused with ``above_cap_code``, the listing's order, and an app with
+    no jobs listed as empty or refused with ``unknown_app_code``. ``Choices()`` is the emulator's
+    own; ``conformance emulator --like CASSETTE`` adopts a recording's (``conformance.diff.recorded``).
+    """
+
+    above_cap_code: int | None = None
+    oldest_first: bool = False
+    unknown_app_code: int | None = None
+
+    def apply(self, policy: Policy) -> Policy:
+        """``policy`` with these choices made."""
+        return replace(
+            policy,
+            above_cap_code=self.above_cap_code,
+            oldest_first=self.oldest_first,
+            unknown_app_code=self.unknown_app_code,
+        )
+
+    def lines(self) -> list[str]:
+        """One line per choice, for the emulator's start-up notes."""
+        return [
+            f"limit above {MAX_LIMIT}: "
+            + ("capped" if self.above_cap_code is None else f"refused with {self.above_cap_code}"),
+            f"order: {'oldest' if self.oldest_first else 'newest'} first",
+            "an app without jobs: "
+            + (
+                "an empty listing"
+                if self.unknown_app_code is None
+                else f"refused with {self.unknown_app_code}"
+            ),
+        ]
 
 
 class Query(NamedTuple):

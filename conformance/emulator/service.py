@@ -30,6 +30,7 @@ from conformance.contract import (
     AUTH_FAILURES,
     JOBS,
     LIMIT,
+    MAX_LIMIT,
     OFFSET,
     RESPONSE_ACTION,
     SCOPE,
@@ -51,7 +52,7 @@ from conformance.emulator.faults import (
     resolve,
 )
 from conformance.emulator.frames import Frames
-from conformance.emulator.policy import Policy, Query
+from conformance.emulator.policy import Choices, Policy, Query
 from conformance.exchange import Request, Response, json_response
 
 PATHS = frozenset({"/iaas/", "/iaas"})
@@ -128,7 +129,7 @@ class _Snapshot:
 
     __slots__ = ("bodies", "bodies_size", "by_app", "by_status", "by_zone", "ids", "jobs")
 
-    def __init__(self, jobs: tuple[Job, ...]) -> None:
+    def __init__(self, jobs: tuple[Job, ...], *, oldest_first: bool = False) -> None:
         self.jobs = jobs  # sorted by Job.sort_key
         by_app: dict[tuple[str, str], list[Job]] = {}
         by_zone: dict[str, list[Job]] = {}
@@ -136,7 +137,7 @@ class _Snapshot:
         self.by_status: dict[tuple[str, str | None, tuple[str, ...]], _Listing] = {}
         self.bodies: dict[Query, bytes] = {}
         self.bodies_size = 0
-        for job in jobs:
+        for job in reversed(jobs) if oldest_first else jobs:
             by_app.setdefault((job.zone, job.app), []).append(job)
             by_zone.setdefault(job.zone, []).append(job)
             self.ids.setdefault(job.zone, {})[job.job_id] = job
@@ -184,16 +185,20 @@ class Emulator:
         clock: Callable[[], float] = time.time,
         churn: ChurnSettings | bool | None = None,
         frames: bool = True,
+        choices: Choices | None = None,
     ) -> None:
         self.faults = resolve(faults)
-        self.policy: Policy = policy_of(self.faults)
+        #: What it does where the page leaves room (``policy.Choices``): its own, or a recording's.
+        self.choices = choices if choices is not None else Choices()
+        self.policy: Policy = self.choices.apply(policy_of(self.faults))
         self.credentials = credentials
         self._verifier = Verifier(credentials.secret_access_key) if credentials else None
         self.clock = clock
         self._success_rewrites = [f.success for f in self.faults if f.success is not None]
         self._error_rewrites = [f.error for f in self.faults if f.error is not None]
         self._snapshot = _Snapshot(
-            tuple(sorted(default_jobs() if jobs is None else jobs, key=_key))
+            tuple(sorted(default_jobs() if jobs is None else jobs, key=_key)),
+            oldest_first=self.policy.oldest_first,
         )
         settings = ChurnSettings() if churn is True else churn or None
         self.churn = Churn(settings, start=clock()) if settings else None
@@ -283,7 +288,10 @@ class Emulator:
             turn = self._listings % REOPEN_GROUPS
             kept = self._turns.get(turn)
             if kept is None or kept[0] is not snapshot:
-                kept = self._turns[turn] = (snapshot, _Snapshot(reopened(snapshot.jobs, turn)))
+                kept = self._turns[turn] = (
+                    snapshot,
+                    _Snapshot(reopened(snapshot.jobs, turn), oldest_first=self.policy.oldest_first),
+                )
             return kept[1]
 
     def _tick(self, now: float) -> None:
@@ -292,7 +300,7 @@ class Emulator:
             self.requests += 1
             changed = self.churn.advance(self._snapshot.jobs, self.requests, now)
             if changed is not None:
-                self._snapshot = _Snapshot(changed)
+                self._snapshot = _Snapshot(changed, oldest_first=self.policy.oldest_first)
 
     def _authenticate(
         self, params: Mapping[str, Any], signed: Callable[[], bool], request: Request, now: float
@@ -374,6 +382,10 @@ class Emulator:
             if policy.reject_non_integer_limit or type(limit) is int:
                 return _not_a_count(LIMIT.name, limit, "an integer of 1 or more")
             limit = None  # the fault: taken as if no limit had been sent
+        if limit is not None and policy.above_cap_code is not None and limit > MAX_LIMIT:
+            return Rejection(
+                policy.above_cap_code, f"{LIMIT.name} must be at most {MAX_LIMIT}, not {limit}"
+            )
         statuses = _values(params.get(STATUS.parameter))
         if statuses and not _STATUSES.issuperset(statuses):
             if policy.reject_illegal_status:
@@ -390,6 +402,14 @@ class Emulator:
 
     def _answer(self, snapshot: _Snapshot, query: Query) -> Response:
         policy = self.policy
+        if (
+            policy.unknown_app_code is not None
+            and query.app is not None
+            and (query.zone, query.app) not in snapshot.by_app
+        ):
+            return self._error(
+                Rejection(policy.unknown_app_code, f"resource [{query.app}] not found")
+            )
         if query.job_ids and policy.unknown_job_is_error:
             known = snapshot.ids.get(query.zone, {})
             unknown = [job_id for job_id in query.job_ids if job_id not in known]
@@ -532,7 +552,7 @@ def _matching(snapshot: _Snapshot, query: Query, policy: Policy) -> _Listing:
         for job in found
         if (query.app is None or job.app == query.app) and (not wanted or job.status in wanted)
     ]
-    return _listing(sorted(chosen, key=_key))
+    return _listing(sorted(chosen, key=_key, reverse=policy.oldest_first))
 
 
 def _decoded(job: Job) -> dict[str, Any]:

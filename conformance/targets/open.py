@@ -9,15 +9,23 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conformance.errors import UsageError
 from conformance.targets.base import Target
 
+if TYPE_CHECKING:
+    from conformance.emulator import Job
+    from conformance.emulator.policy import Choices
+
 CHURN = "churn"
 LATENCY = "latency="
+#: Serve the jobs a recording's listing pages saw; adopt its choices where the page leaves room.
+DATA_FROM = "data-from="
+LIKE = "like="
 FORMS = (
-    "emulator, emulator:FAULT[,FAULT…] (fault names, churn and latency=MS, "
-    "e.g. emulator:churn,latency=40,limit-off-by-one), "
+    "emulator, emulator:FAULT[,FAULT…] (fault names, churn, latency=MS, data-from=CASSETTE and "
+    "like=CASSETTE, e.g. emulator:churn,latency=40,limit-off-by-one), "
     "http://HOST[:PORT]/iaas/, https://…, or a cassette file or folder"
 )
 
@@ -62,7 +70,10 @@ def _emulator(text: str) -> Target:
 
     _, _, listed = text.partition(":")
     names = [name.strip() for name in listed.split(",")] if listed else []
-    valid = f"valid names: {CHURN}, {', '.join(FAULTS)}; and {LATENCY}MS"
+    valid = (
+        f"valid names: {CHURN}, {', '.join(FAULTS)}; and {LATENCY}MS, {DATA_FROM}CASSETTE, "
+        f"{LIKE}CASSETTE"
+    )
     if text != "emulator" and (not names or "" in names):
         raise UsageError(f"target {text!r} lists an empty fault name; {valid}")
     latencies = [name for name in names if name.startswith(LATENCY)]
@@ -77,11 +88,52 @@ def _emulator(text: str) -> Target:
                 f"target {text!r} has latency {given!r}; {LATENCY}MS takes {LATENCY_FORMS}"
             )
         latency = held
-    unknown = [name for name in names if name not in {CHURN, *latencies} and name not in FAULTS]
+    recordings = {
+        prefix: [name.removeprefix(prefix) for name in names if name.startswith(prefix)]
+        for prefix in (DATA_FROM, LIKE)
+    }
+    for prefix, paths in recordings.items():
+        if len(paths) > 1 or "" in paths:
+            raise UsageError(f"target {text!r} must give {prefix}CASSETTE once, with a path")
+    settings = {CHURN, *latencies} | {p + g for p, paths in recordings.items() for g in paths}
+    unknown = [name for name in names if name not in settings and name not in FAULTS]
     if unknown:
         raise UsageError(f"unknown fault {unknown[0]!r} in target {text!r}; {valid}")
-    faults = [name for name in names if name != CHURN and name not in latencies]
-    return EmulatorTarget(faults=faults, churn=True if CHURN in names else None, latency_ms=latency)
+    faults = [name for name in names if name not in settings]
+    churn = True if CHURN in names else None
+    data_from, like = recordings[DATA_FROM], recordings[LIKE]
+    if not (data_from or like):
+        return EmulatorTarget(faults=faults, churn=churn, latency_ms=latency)
+    from conformance.emulator import Emulator
+
+    jobs, choices, options = recorded_emulator(
+        data_from[0] if data_from else None, like[0] if like else None
+    )
+    target = EmulatorTarget(
+        Emulator(jobs=jobs, faults=faults, churn=churn, choices=choices), latency_ms=latency
+    )
+    # A replay starts an emulator over HTTP with the same data and choices.
+    target.replay_options = " ".join(filter(None, (target.replay_options, *options)))
+    return target
+
+
+def recorded_emulator(
+    data_from: str | None, like: str | None
+) -> tuple[tuple[Job, ...] | None, Choices | None, list[str]]:
+    """The jobs of ``data_from``'s listing pages and ``like``'s choices (None: the emulator's own),
+    and the ``conformance emulator`` options that ask for the same. ``CassetteError`` (one line)
+    when a recording cannot be read or holds no listing."""
+    from conformance.cassettes import format as cassette_format
+    from conformance.cassettes.learned import choices_made, jobs_seen
+
+    def read(path: str) -> list[cassette_format.Cassette]:
+        return [cassette_format.load(file) for file in cassette_format.discover([path])]
+
+    jobs = jobs_seen(read(data_from), source=data_from) if data_from else None
+    choices = choices_made(read(like)).choices if like else None
+    options = [f"--data-from {data_from}"] if data_from else []
+    options += [f"--like {like}"] if like else []
+    return jobs, choices, options
 
 
 def _cassette(path: Path) -> Target:

@@ -108,7 +108,7 @@ def test_an_unknown_fault_is_a_usage_error_listing_the_valid_names() -> None:
         "unknown fault 'limit-of-by-one' in target 'emulator:churn,limit-of-by-one'"
     )
     assert "valid names: churn, " in message
-    assert message.endswith("; and latency=MS")
+    assert message.endswith("; and latency=MS, data-from=CASSETTE, like=CASSETTE")
     assert "limit-off-by-one" in message
 
 
