@@ -61,8 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
     cli_cassettes.add_parser(commands)
     from conformance.emulator import command as emulator_command
 
-    emulator_command.add_parser(commands).set_defaults(command=emulator_command.run)
+    emulator_command.add_parser(commands).set_defaults(command=_emulator)
+    from conformance.diff import command as diff_command
+
+    diff_command.add_parser(commands)
     return parser
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from conformance.emulator import command as emulator_command
+    from conformance.targets.open import recorded_emulator
+
+    # The emulator cannot read cassettes itself (a later layer): this hands it the reader.
+    return emulator_command.run(args, recorded=recorded_emulator)
 
 
 def _add_validate(commands: Any) -> None:

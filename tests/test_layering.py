@@ -76,7 +76,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("targets", ("conformance.targets",)),
-    ("session", ("conformance.session", "conformance.options")),
+    (
+        "session",
+        (
+            "conformance.session",
+            "conformance.options",
+            # Two targets compared: opens both, asks the probes' cases, renders its reports.
+            "conformance.diff",
+        ),
+    ),
     (
         "plugin, CLI",
         (
