@@ -144,6 +144,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         if watch is not None and _session(config).settings.replay is not None:
             watch.progress.doing("replaying the earlier report's failures")
         _session(config).replay()
+        if watch is not None and _session(config).settings.diff_against is not None:
+            watch.progress.doing("comparing with the other target")
+        _session(config).compare()
     except (ConformanceError, RunStopped) as error:
         # A UsageError is printed once, as one line, with exit status 4 (pytest.exit says it twice).
         raise pytest.UsageError(f"conformance: {error}") from None
@@ -269,6 +272,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         writer.line(f"conformance: {error}", red=True)
     if unwritten and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
+    differs = run.report.diff is not None and not run.report.diff["agree"]
+    if differs and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # the two targets behave differently
     from conformance.reports.verdict import under, under_line
 
     fail_under = run.outputs.coverage_fail_under
@@ -290,10 +296,18 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("conformance")
     for line in summary_lines(run.report, accepted=run.accepted):
         terminalreporter.line(line)
+    if run.run is not None and run.run.plan is not None:
+        # Also here, not only in the header: ``conformance run`` runs pytest quietly.
+        terminalreporter.line(f"plan: {run.run.plan.line()}")
     if run.measured is not None:
         from conformance.reports.terminal import coverage_lines
 
         for line in coverage_lines(run.measured):
+            terminalreporter.line(line)
+    if run.report.diff is not None:
+        from conformance.reports.diff import terminal_lines
+
+        for line in terminal_lines(run.report.diff):
             terminalreporter.line(line)
     settings = run.settings
     if run.report_written:
