@@ -184,6 +184,12 @@ OPTIONS: tuple[Option, ...] = (
         type=Path,
         metavar="FILE",
     ),
+    Option(
+        "diff-against",
+        "also compare the target with this one (any target form; a cassette's recorded requests "
+        "are sent again): the run fails when they behave differently (conformance diff)",
+        metavar="TARGET",
+    ),
 )
 
 

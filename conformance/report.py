@@ -151,6 +151,8 @@ class Report:
     replayed: list[dict[str, Any]] | None = None
     #: The documentation coverage (``conformance.coverage.lines.Coverage.to_json``), once measured.
     coverage: dict[str, Any] | None = None
+    #: The comparison with another target (``conformance.diff``), when one was asked for.
+    diff: dict[str, Any] | None = None
 
     @property
     def exercised(self) -> list[str]:
@@ -206,6 +208,7 @@ class Report:
             "deviations": self.deviations,
             **({"replayed": self.replayed} if self.replayed is not None else {}),
             **({"coverage": self.coverage} if self.coverage is not None else {}),
+            **({"diff": self.diff} if self.diff is not None else {}),
         }
 
     def write(self, path: Path) -> None:

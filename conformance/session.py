@@ -74,6 +74,8 @@ class Settings:
     accept: Path | None = None
     #: An earlier JSON report whose failing requests are sent again before anything else.
     replay: Path | None = None
+    #: Another target to compare this one with (``conformance.diff``); None: none.
+    diff_against: str | None = None
 
 
 def worker_rate(rate: float, workers: int) -> float | None:
@@ -264,6 +266,32 @@ class Session:
         from conformance.replaying import replay
 
         self.report.replayed = [item.to_json() for item in replay(self.open(), self.failures)]
+
+    def compare(self) -> None:
+        """Compare the target with ``settings.diff_against``, once per run, and put the diff in
+        the report (``Report.diff``). Its requests come on top of the run's budget: each target
+        gets at most what one run may send it."""
+        settings = self.settings
+        if settings.diff_against is None or self.report.diff is not None:
+            return
+        from conformance.diff.engine import DiffSettings, diff
+        from conformance.targets import open_target
+
+        other = open_target(settings.diff_against, rate=settings.rate, timeout=settings.timeout)
+        asked = DiffSettings(
+            app=settings.app,
+            zone=settings.zone,
+            profile=settings.profile,
+            max_examples=settings.max_examples,
+            seed=self.seed,
+            max_pages=settings.max_pages,
+            rate=settings.rate,
+            timeout=settings.timeout,
+        )
+        try:
+            self.report.diff = diff(self.open_target(), other, asked).to_json()
+        finally:
+            other.close()
 
     def judged(self) -> Verdict:
         """Every rule over a cassette target's recordings, judged once per process."""

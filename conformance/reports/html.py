@@ -106,6 +106,7 @@ def render(
         f'<h2 id="coverage">Documentation coverage: {coverage.percent:.1f}% of {coverage.cases} '
         "cases</h2>",
         _coverage(coverage, severity_of),
+        *([_diff(report.diff)] if report.diff is not None else []),
         f"<script>{_SCRIPT}</script>",
         "</body></html>",
     ]
@@ -138,6 +139,12 @@ def _deviation(item: Mapping[str, Any]) -> str:
         f'data-severities="{severity}"><h3>{rule_id} [{severity}] '
         f"{_text(str(item['title']))}</h3><dl>{listed}</dl></section>"
     )
+
+
+def _diff(found: Mapping[str, Any]) -> str:
+    from conformance.reports.diff import html
+
+    return html(found)
 
 
 def _coverage(coverage: Coverage, severity_of: Mapping[str, str]) -> str:

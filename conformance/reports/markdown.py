@@ -48,6 +48,10 @@ def render(
         lines += ["", f"Documented: {code(first['documented'] or '')}", ""]
         for item in items[:SHOWN_PER_RULE]:
             lines += _entry(item)
+    if report.diff is not None:
+        from conformance.reports.diff import markdown
+
+        lines += markdown(report.diff, level=3)
     lines += _coverage(coverage)
     return "\n".join(lines) + "\n"
 
