@@ -208,6 +208,15 @@ class Session:
             client.observers.extend(self.observers)
             app = settings.app
             budget = self.budget()
+            if budget is not None and budget <= settings.max_pages:
+                # Learning alone may take that many: refused before a request is sent. A larger
+                # budget still too small is refused once learning has shown what the plan costs.
+                raise SettingError(
+                    "budget",
+                    f"a budget of {budget} request(s) cannot pay for learning the app's jobs (up "
+                    f"to {settings.max_pages} pages, --conformance-max-pages) and the boundary "
+                    "cases after them",
+                )
             if not self.offline:  # a cassette answers from disk: nothing to run out of
                 stopper = client.stopper = Stopper(
                     health=lambda: client.call({"app": app, "limit": 1}),

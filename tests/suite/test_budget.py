@@ -112,3 +112,19 @@ def test_a_budget_the_run_does_not_reach_changes_nothing(pytester: pytest.Pytest
 
     assert result.ret == pytest.ExitCode.OK, "\n".join(result.outlines)
     assert int(totals(result)["requests"]) == emulator.received
+
+
+def test_a_budget_learning_alone_could_spend_is_refused_before_any_request(
+    pytester: pytest.Pytester,
+) -> None:
+    emulator = _Counting()
+    with serve(emulator) as url:
+        result = pytester.runpytest_subprocess(
+            *SUITE, f"--conformance-target={url}", "--conformance-budget=5", timeout=60
+        )
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*a budget of 5 request(s) cannot pay for learning the app's jobs*"]
+    )
+    assert emulator.received == 0
