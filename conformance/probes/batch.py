@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from conformance.deviation import Severity
 from conformance.judgement.findings import Finding
 from conformance.judgement.listing import Bracket
 from conformance.probes.learn import learn
@@ -28,23 +29,37 @@ from conformance.probes.run import Probe, Run, confirm
 T = TypeVar("T")
 
 
-def judge(run: Run, probe: Probe, cases: Sequence[Any]) -> list[list[Finding] | None]:
-    """What each of ``cases`` showed, confirmed (None: it could not be judged), in their order."""
+def judge(
+    run: Run, probe: Probe, cases: Sequence[Any], settled: frozenset[str] = frozenset()
+) -> list[list[Finding] | None]:
+    """What each of ``cases`` showed, confirmed (None: it could not be judged), in their order.
+
+    Each case is sent once, all side by side; then, in their order, a case is sent again when it
+    shows a violation of a rule neither ``settled`` (the survey holds a first case of it) nor
+    confirmed by an earlier case of the batch (``run.confirm``): a server that breaks a rule on
+    every answer costs one more request for it, not one per case.
+    """
     walking = probe.walking
     if walking is None:
-        return concurrently(run, [functools.partial(probe.run, run, case) for case in cases])
-    if not cases:
+        firsts = concurrently(run, [functools.partial(probe.once, run, case) for case in cases])
+    elif not cases:
         return []
-    before = run.listing or run.universe
-    walks = concurrently(run, [functools.partial(walking.pages, run, case) for case in cases])
-    after = run.listing = learn(run.client, run.app, max_pages=run.max_pages)
-    bracket = Bracket(before, after)
-    return [
-        confirm(
-            run, walking.judge(run, case, bracket, pages), functools.partial(probe.once, run, case)
-        )
-        for case, pages in zip(cases, walks, strict=True)
-    ]
+    else:
+        before = run.listing or run.universe
+        walks = concurrently(run, [functools.partial(walking.pages, run, case) for case in cases])
+        after = run.listing = learn(run.client, run.app, max_pages=run.max_pages)
+        bracket = Bracket(before, after)
+        firsts = [
+            walking.judge(run, case, bracket, pages)
+            for case, pages in zip(cases, walks, strict=True)
+        ]
+    results: list[list[Finding] | None] = []
+    for case, first in zip(cases, firsts, strict=True):
+        again = functools.partial(probe.once, run, case)  # a walk: between listings of its own
+        found = confirm(run, first, again, settled)
+        results.append(found)
+        settled |= {f.rule for f in found or () if f.deviation.severity is Severity.VIOLATION}
+    return results
 
 
 def concurrently(run: Run, calls: Sequence[Callable[[], T]]) -> list[T]:

@@ -42,7 +42,7 @@ class Run:
     what the listing pages read at start-up show (``judged_learning``); ``exercised`` the rules of
     ``cases.ANSWER_DEPENDENT`` that a served answer could have broken (``cases.answer_rules``: the
     start-up listing, then every answer of the responses probe); ``checks`` counts rules judged on
-    cases (see ``search``); ``confirmed`` the rules some case showed broken twice (``confirmed``).
+    cases (see ``search``).
 
     ``listing`` is the latest listing taken: a batch of walks starts after it and takes the next
     (``batch``); ``concurrency`` how many requests may be in flight at once; ``plan`` what the
@@ -59,7 +59,6 @@ class Run:
     partial: dict[str, Survey] = dataclasses.field(default_factory=dict)
     learned: list[Finding] = dataclasses.field(default_factory=list)
     exercised: set[str] = dataclasses.field(default_factory=set)
-    confirmed: set[str] = dataclasses.field(default_factory=set)
     checks: int = 0
     listing: Universe | None = None
     plan: Plan | None = None
@@ -119,9 +118,12 @@ class Probe:
     examples: Callable[[Run], list[Any]] = lambda run: []
     walking: Walking | None = None
 
-    def run(self, run: Run, case: Any) -> list[Finding] | None:
-        """``once``, and once more when it shows a violation not yet confirmed (``confirmed``)."""
-        return confirmed(run, lambda: self.once(run, case))
+    def run(
+        self, run: Run, case: Any, settled: frozenset[str] = frozenset()
+    ) -> list[Finding] | None:
+        """``once``, and once more when it shows a violation of a rule not in ``settled``
+        (``confirm``)."""
+        return confirm(run, self.once(run, case), lambda: self.once(run, case), settled)
 
     def cost(self, run: Run, case: Any) -> int:
         """The requests ``once`` should take: one, or a walk's pages and the listings around it."""
@@ -151,33 +153,28 @@ def listing_cost(run: Run) -> int:
 NOT_JUDGED = None
 
 
-def confirmed(run: Run, once: Callable[[], list[Finding] | None]) -> list[Finding] | None:
-    """Findings of ``once`` whose violations show again when it is run a second time."""
-    return confirm(run, once(), once)
-
-
 def confirm(
-    run: Run, found: list[Finding] | None, once: Callable[[], list[Finding] | None]
+    run: Run,
+    found: list[Finding] | None,
+    once: Callable[[], list[Finding] | None],
+    settled: frozenset[str] = frozenset(),
 ) -> list[Finding] | None:
     """``found``, what one sending of a case showed, keeping the violations that show again when
-    ``once`` sends it a second time.
+    ``once`` sends it a second time: data that changed in between is not a deviation.
 
-    A rule already confirmed in this run (seen broken twice on one case) needs no second sending:
-    a survey keeps each rule's first broken case only, so a server that breaks a rule on every
-    answer costs one more request for it, not one per case.
+    A violation of a rule in ``settled`` (the survey holds a confirmed first case of it already, and
+    keeps no other) needs no second sending: a server that breaks a rule on every answer costs one
+    more request for it, not one per case. Any other is sent again, so what a survey keeps as a
+    rule's first broken case was always seen twice.
     """
     if found is NOT_JUDGED:
         return found
     broken = {f.rule for f in found if f.deviation.severity is Severity.VIOLATION}
-    if broken <= run.confirmed:
+    if broken <= settled:
         return found
     again = once() or []
-    seen_again = {f.rule for f in again}
-    run.confirmed |= broken & seen_again
-    kept = {f.rule for f in found} & seen_again
-    # Seen once here, but confirmed on another case: kept, as the first sending found them.
-    earlier = {rule for rule in broken - seen_again if rule in run.confirmed}
-    return [f for f in again if f.rule in kept] + [f for f in found if f.rule in earlier]
+    kept = {f.rule for f in again} & ({f.rule for f in found} - settled)
+    return [f for f in again if f.rule in kept] + [f for f in found if f.rule in settled]
 
 
 @dataclass

@@ -143,7 +143,8 @@ def survey(probe: Probe, run: Run, options: SearchSettings) -> Survey:
             fresh = _unseen(making, batch)
             if allowance is not None and run.spent() - start + _cost(run, probe, fresh) > allowance:
                 return  # the probe's share is spent: the rest of the examples send nothing
-            for case, found in zip(fresh, batch_judge(run, probe, fresh), strict=True):
+            settled = frozenset(making.broken)
+            for case, found in zip(fresh, batch_judge(run, probe, fresh, settled), strict=True):
                 making.record(probe, case, found)
                 run.checks += len(probe.rules)
 
@@ -168,7 +169,8 @@ def boundary_pass(run: Run) -> None:
         cases = _unseen(making, probe.examples(run))
         _doing(f"boundary cases of the {probe.name} probe")
         try:
-            for case, found in zip(cases, batch_judge(run, probe, cases), strict=True):
+            settled = frozenset(making.broken)
+            for case, found in zip(cases, batch_judge(run, probe, cases, settled), strict=True):
                 making.record(probe, case, found, boundary=True)
                 run.checks += len(probe.rules)
         finally:
@@ -205,7 +207,7 @@ def _search_probe(
     if allowance is not None and probe.cost(run, case) > allowance:
         raise DeviationFound(rule_id, found, unshrunk=SPENT)  # seen twice already
     run.checks += 1
-    if not violations(probe.run(run, case) or [], rule_id):
+    if not violations(probe.once(run, case) or [], rule_id):
         # Broken once (and confirmed then), fine now: on a live system that is the data changing.
         # Report what was seen, marked as intermittent, rather than hide it.
         raise DeviationFound(rule_id, found, intermittent=True)
@@ -216,7 +218,11 @@ def _search_probe(
             key = repr(case)
             if key in seen.seen and rule_id not in seen.seen[key]:
                 continue  # the survey saw this case hold: not sent again
-            if allowance is not None and run.spent() - start + probe.cost(run, case) > allowance:
+            # Twice its cost: a case that breaks the rule is sent again before it counts.
+            if (
+                allowance is not None
+                and run.spent() - start + 2 * probe.cost(run, case) > allowance
+            ):
                 raise _Spent()
             bad = violations(probe.run(run, case) or [], rule_id)
             run.checks += 1
