@@ -54,6 +54,7 @@ def _odd_examples(run: Run) -> list[OddRequest]:
         OddRequest((*base, ("limit", "0")), "limit=0"),
         OddRequest((*base, ("verbose", "1")), "verbose=1, as the Python SDK sends it"),
         OddRequest((*base, ("jobs.0", "j-00000000")), "an array index 0"),
+        OddRequest((*base, (f"{JOBS.parameter}.1", "")), f"an empty {JOBS.parameter}.1"),
         *(
             OddRequest(with_value(name, value), f"{name}: {kind}")
             for name in parameters
