@@ -29,6 +29,10 @@ from tests.suite.helpers import failed_rules, run_suite, totals
 # Per attempt; the live target makes 3 attempts, so no request may take longer than 1.5 s.
 TIMEOUT = 0.5
 ATTEMPTS = 3
+# What a stopped run may take after its last request to end: pytest's teardown and the reports it
+# writes (JSON, Markdown, HTML, the cassette) on a host as busy as CI's two cores. It was 1 s; a run
+# under full load took 1.2 s once the reports were added. Still far from a run that did not stop.
+ENDING = 2.0
 # The first requests a server answers well: learning (3 pages) and a part of the first survey.
 AFTER = 40
 STOPPING = (
@@ -153,9 +157,12 @@ def test_a_run_that_cannot_go_on_stops_with_one_line_exit_4_and_passes_nothing_u
     assert passed_rules(pytester) <= set(rules["exercised"])
     assert_nothing_leaked(pytester, result, secrets)
     # Bounds, not speed claims: a request is bounded by its deadline and retries (the target's
-    # promise; 1 s of slack for the run's ending on a busy host), nothing is sent after the stop, and
-    # a run that did not stop would go on until the server's HOLD (30 s) ran out, or for ever.
-    assert ended - last < TIMEOUT * ATTEMPTS + 1.0, f"{ended - last:.1f} s after the last request"
+    # promise; ENDING of slack for the run's ending, reports written, on a busy host), nothing is
+    # sent after the stop, and a run that did not stop would go on until the server's HOLD (30 s)
+    # ran out, or for ever.
+    assert ended - last < TIMEOUT * ATTEMPTS + ENDING, (
+        f"{ended - last:.1f} s after the last request"
+    )
     assert ended - started < 30
 
 
@@ -175,7 +182,7 @@ def test_an_exhausted_quota_ends_the_run_at_once_and_names_the_request_count(
     assert_stopped_once(result, f"after {sent} request(s): the API quota is exhausted")
     # A bound, not a speed claim, as for every stop above: what follows the quota answer is the
     # run's ending, never a wait for another answer.
-    assert ended - quota_answered < TIMEOUT * ATTEMPTS + 1.0
+    assert ended - quota_answered < TIMEOUT * ATTEMPTS + ENDING
 
 
 def test_deviations_confirmed_before_the_stop_are_still_reported_and_the_exit_status_is_1(
