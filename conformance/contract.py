@@ -234,7 +234,8 @@ def _breach(
         illegal = [item for item in value if item not in legal]
         return f"{name} {illegal[0]!r} is not a {name}" if illegal else None
     if when == "unknown-id" and known is not None:
-        unknown = [item for item in value if isinstance(item, str) and item not in known]
+        # An empty value names no job at all: a malformed array, which the page leaves open.
+        unknown = [item for item in value if isinstance(item, str) and item and item not in known]
         return f"{unknown[0]} is not a job the target has" if unknown else None
     return None
 

@@ -51,7 +51,7 @@ def _session(config: pytest.Config) -> Session:
         if workerinput is not None and "conformance_budget" in workerinput:
             given["budget"] = workerinput["conformance_budget"]  # its share (pytest_configure_node)
         given["target"] = given["target"] or "emulator"
-        given["workers"] = _workers(config) if workerinput is None else 1
+        given["workers"] = _workers(config) if workerinput is None else 0
         try:
             config.stash[_SESSION] = Session(
                 Settings(**given),
@@ -66,10 +66,11 @@ def _session(config: pytest.Config) -> Session:
 
 
 def _workers(config: pytest.Config) -> int:
-    """The xdist workers this run will start (1: none, or a number xdist decides later)."""
+    """The xdist workers this run will start (0: none). Even one worker learns the jobs again: a
+    run under ``-n 1`` shares its budget with it too."""
     count = getattr(config.option, "numprocesses", None)
     dist = getattr(config.option, "dist", "no")
-    return count if isinstance(count, int) and count > 1 and dist != "no" else 1
+    return count if isinstance(count, int) and count >= 1 and dist != "no" else 0
 
 
 def _opened(config: pytest.Config) -> bool:
@@ -144,6 +145,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         if watch is not None and _session(config).settings.replay is not None:
             watch.progress.doing("replaying the earlier report's failures")
         _session(config).replay()
+        _session(config).planned()  # from what learning and the replay left of the budget
         if watch is not None and _session(config).settings.diff_against is not None:
             watch.progress.doing("comparing with the other target")
         _session(config).compare()
@@ -331,8 +333,22 @@ def conformance_session(request: pytest.FixtureRequest) -> Session:
 
 @pytest.fixture(scope="session")
 def conformance_run(request: pytest.FixtureRequest) -> Run:
-    """The opened target, its client, the profile, and the jobs learned from it."""
-    return _session(request.config).open()
+    """The opened target, its client, the profile, the jobs learned from it, and the plan that
+    spends the budget."""
+    from conformance.session import SettingError
+
+    session = _session(request.config)
+    try:
+        return session.planned()
+    except SettingError as error:
+        # Only in an xdist worker (the controller planned first): its share fell short, as data
+        # that grew since the controller learned can make it. Nothing more is sent; every rule is
+        # reported as not checked, and the summary says why.
+        run = session.open()
+        if run.client.stopper is None:
+            raise
+        run.client.stopper.stop(str(error))
+        return run
 
 
 @pytest.fixture(scope="session")

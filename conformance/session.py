@@ -65,8 +65,9 @@ class Settings:
     budget: int | None = None
     #: Requests in flight at once (``conformance.probes.batch``).
     concurrency: int = 4
-    #: Processes that will share the budget (pytest-xdist's workers; 1: this one alone).
-    workers: int = 1
+    #: The pytest-xdist workers that will run the tests, sharing what this process leaves of the
+    #: budget (0: this process runs them).
+    workers: int = 0
     #: The hypothesis seed; None draws one (``Session.seed`` holds it, to print and repeat).
     seed: int | None = None
     report: Path | None = None
@@ -246,16 +247,24 @@ class Session:
                 learned=judged_learning(universe, profile),
             )
             self.report.budget = budget
-            if budget is not None:
-                from conformance.probes import PROBES
-                from conformance.probes.plan import TooSmall, plan
-
-                try:
-                    run.plan = plan(run, PROBES, budget, workers=settings.workers)
-                except TooSmall as error:
-                    raise SettingError("budget", str(error)) from None
             self.run = run
         return self.run
+
+    def planned(self) -> Run:
+        """The opened run with its plan (``conformance.probes.plan``), made once, after learning
+        and any replay, from what they left of the budget. Raises ``SettingError`` when the budget
+        cannot pay for the boundary pass (in each xdist worker to come, ``settings.workers``)."""
+        run = self.open()
+        budget = self.budget()
+        if run.plan is None and budget is not None:
+            from conformance.probes import PROBES
+            from conformance.probes.plan import TooSmall, plan
+
+            try:
+                run.plan = plan(run, PROBES, budget, workers=self.settings.workers)
+            except TooSmall as error:
+                raise SettingError("budget", str(error)) from None
+        return run
 
     def budget(self) -> int | None:
         """The run's request budget: as given, else the target's default (``options.LIVE_BUDGET``
@@ -315,10 +324,10 @@ class Session:
     def sent(self) -> int:
         """How many requests this process sent to the target, as the server counts them (a live
         target's retries too)."""
-        if self.run is None:
+        client = self.client  # made before learning: what learning sent counts even if it failed
+        if client is None:
             return 0
-        stopper = self.run.client.stopper
-        return stopper.spent if stopper is not None else self.run.client.requests
+        return client.stopper.spent if client.stopper is not None else client.requests
 
     def stopped(self) -> str | None:
         """Why this process's run stopped early, without its request count (None: it did not)."""

@@ -59,7 +59,8 @@ def _paging_judge(
 
 
 def _paging_cost(run: Run, limit: int) -> int:
-    return min(MAX_WALK, run.universe.total // limit + 1)
+    # The pages of the listing as learned, and one to spare: jobs may arrive meanwhile.
+    return min(MAX_WALK, run.universe.total // limit + 2)
 
 
 def _paging_examples(run: Run) -> list[int]:

@@ -29,26 +29,34 @@ EXPLORATION = Fraction(2, 3)
 
 
 class TooSmall(UsageError):
-    """A budget that cannot pay for learning and the boundary pass; ``smallest`` would."""
+    """A budget that cannot pay for the boundary pass after what the run sent before it (``spent``:
+    learning, and a replay); ``smallest`` would. Each of several xdist ``workers`` learns again
+    (``learning``) and runs its own boundary pass."""
 
-    def __init__(self, budget: int, learning: int, boundary: int, workers: int = 1) -> None:
-        if workers == 1:
-            self.smallest = learning + boundary
+    def __init__(
+        self, budget: int, spent: int, boundary: int, *, learning: int, workers: int = 0
+    ) -> None:
+        if not workers:
+            self.smallest = spent + boundary
             shared = ""
         else:
-            # The controller learns once, then each worker learns and runs the boundary pass.
-            self.smallest = learning + workers * (learning + boundary)
-            shared = f" in each of {workers} xdist workers"
+            self.smallest = spent + workers * (learning + boundary)
+            each = (
+                "in the xdist worker, which learns"
+                if workers == 1
+                else f"in each of {workers} xdist workers, which learn"
+            )
+            shared = f" {each} again ({learning})"
         super().__init__(
-            f"a budget of {budget} request(s) cannot pay for the boundary cases{shared}: "
-            f"learning takes {learning} and the boundary pass up to {boundary}; the smallest "
-            f"budget that would do is {self.smallest}"
+            f"a budget of {budget} request(s) cannot pay for the boundary cases{shared}: the run "
+            f"has sent {spent} (learning, and any replay) and the boundary pass needs up to "
+            f"{boundary}; the smallest budget that would do is {self.smallest}"
         )
 
 
 @dataclass
 class Plan:
-    """The budget's shares: ``learning`` spent, ``boundary`` reserved (an upper bound: each walk
+    """The budget's shares: ``learning`` spent (and a replay), ``boundary`` reserved (an upper bound: each walk
     counted with a page to spare), ``exploration`` and ``search`` what is left, split."""
 
     budget: int
@@ -85,29 +93,34 @@ class Plan:
         self.done.add(probe.name)
 
 
-def plan(run: Run, probes: tuple[Probe, ...], budget: int, *, workers: int = 1) -> Plan:
+def plan(run: Run, probes: tuple[Probe, ...], budget: int, *, workers: int = 0) -> Plan:
     """The plan for ``run`` (its jobs learned) and ``budget``; ``TooSmall`` when the budget cannot
-    pay for the boundary pass (in each of ``workers`` xdist workers, which share what learning
-    left of it)."""
-    learning = run.spent()
+    pay for the boundary pass: here, or in each of ``workers`` xdist workers to come (0: none),
+    which share what this process left of it."""
+    spent = run.spent()
     boundary = boundary_cost(run, probes)
-    left = budget - learning - boundary
-    if workers > 1 and (budget - learning) // workers < learning + boundary:
-        raise TooSmall(budget, learning, boundary, workers)
+    learning = len(run.universe.exchanges)
+    if workers and (budget - spent) // workers < learning + boundary:
+        raise TooSmall(budget, spent, boundary, learning=learning, workers=workers)
+    left = budget - spent - boundary
     if left < 0:
-        raise TooSmall(budget, learning, boundary)
+        raise TooSmall(budget, spent, boundary, learning=learning)
     exploration = int(left * EXPLORATION)
-    return Plan(budget, learning, boundary, exploration, left - exploration)
+    return Plan(budget, spent, boundary, exploration, left - exploration)
 
 
 def boundary_cost(run: Run, probes: tuple[Probe, ...]) -> int:
-    """What the boundary pass of ``probes`` may send: one request a case, a walk's pages, and the
-    listing each cross-call probe's walks end with (``batch``)."""
+    """What the boundary pass of ``probes`` may send: one request a case, a walk's pages with one
+    to spare (a job may arrive meanwhile), the listing each cross-call probe's walks end with
+    (``batch``), and one confirmation a probe: a case showing a violation is sent again."""
     cost = 0
     for probe in probes:
         examples = probe.examples(run)
+        if not examples:
+            continue
         if probe.walking is None:
             cost += len(examples)
-        elif examples:
+        else:
             cost += sum(probe.walking.cost(run, case) for case in examples) + listing_cost(run)
+        cost += 1
     return cost

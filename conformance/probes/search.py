@@ -132,11 +132,23 @@ def survey(probe: Probe, run: Run, options: SearchSettings) -> Survey:
     exploration within its share of the budget (``plan``)."""
     made = run.surveys.get(probe.name)
     if made is None:
+        stopper = run.client.stopper
+        if stopper is not None and stopper.stopped is not None:
+            # A survey made now would send nothing (its share is gone with the run) and look
+            # whole: it must count as cut short, its rules not checked.
+            raise stopper.stop(stopper.stopped.reason)
         boundary_pass(run)
         # Kept in ``partial`` until whole: a survey cut short (the run stopped) passes no rule,
         # but what it confirmed broken is still reported.
         making = run.partial.setdefault(probe.name, Survey())
-        allowance = run.plan.exploring(probe, len(PROBES)) if run.plan is not None else None
+        plan = run.plan
+        # Its part of the exploration share, and never what the searches keep: retries, a replay
+        # or a diff may have spent more than the plan foresaw.
+        allowance = (
+            min(plan.exploring(probe, len(PROBES)), plan.budget - run.spent() - plan.search)
+            if plan is not None
+            else None
+        )
         start = run.spent()
 
         def look(batch: list[Any]) -> None:

@@ -36,8 +36,8 @@ def _demo_credentials(demo_credentials: None) -> None:
 
 
 # Against the default data (161 jobs of the app), learning takes 2 requests and the boundary pass
-# up to 89: the smallest budget is 91, and 186 for two xdist workers (each learns again).
-SMALLEST = 91
+# up to 97: the smallest budget is 99, and 2 + 2 x 99 for two xdist workers (each learns again).
+SMALLEST = 99
 
 
 @pytest.mark.parametrize(
@@ -73,8 +73,13 @@ def test_a_run_never_sends_more_than_its_budget(
 
 @pytest.mark.parametrize(
     ("workers", "budget", "smallest"),
-    [((), SMALLEST - 1, SMALLEST), (("-n", "2"), 2 * SMALLEST, 2 + 2 * SMALLEST)],
-    ids=["one-process", "xdist"],
+    [
+        ((), SMALLEST - 1, SMALLEST),
+        # One worker learns again too: what one process may spend is not enough under -n 1.
+        (("-n", "1"), SMALLEST, 2 + SMALLEST),
+        (("-n", "2"), 2 * SMALLEST, 2 + 2 * SMALLEST),
+    ],
+    ids=["one-process", "one-worker", "two-workers"],
 )
 def test_a_budget_too_small_for_the_boundary_pass_is_refused_up_front(
     pytester: pytest.Pytester, workers: tuple[str, ...], budget: int, smallest: int

@@ -66,15 +66,20 @@ def test_a_tight_budget_shrinks_exploration_never_the_boundary_pass() -> None:
 
 
 def test_a_budget_shared_by_xdist_workers_pays_for_a_boundary_pass_in_each() -> None:
-    run = _run(spent=2)
-    each = 2 + boundary_cost(run, PROBES)
+    run = _run(spent=2)  # the controller's learning (and any replay)
+    learning = len(run.universe.exchanges)  # what each worker's learning takes again
+    each = learning + boundary_cost(run, PROBES)
 
     with pytest.raises(TooSmall) as refused:
-        plan(run, PROBES, 2 * each, workers=2)
+        plan(run, PROBES, 2 + 2 * each - 1, workers=2)
 
     assert refused.value.smallest == 2 + 2 * each
     assert "in each of 2 xdist workers" in str(refused.value)
     plan(run, PROBES, 2 + 2 * each, workers=2)  # enough
+    with pytest.raises(TooSmall) as alone:  # one worker learns again too
+        plan(run, PROBES, 2 + each - 1, workers=1)
+    assert alone.value.smallest == 2 + each
+    assert "in the xdist worker" in str(alone.value)
 
 
 class _Watched(Emulator):
