@@ -48,6 +48,7 @@ __all__ = [
     "scrub_file",
     "scrub_interaction",
     "scrub_query",
+    "scrub_text",
     "secret_header",
     "secret_param",
 ]
@@ -191,6 +192,15 @@ def _forms(value: str) -> set[str]:
 
 def _lower_hex(encoded: str) -> str:
     return re.sub("%[0-9A-F]{2}", lambda match: match.group().lower(), encoded)
+
+
+def scrub_text(
+    text: str, *, secrets: Iterable[str | Secret] = (), signatures: Collection[str] = ()
+) -> str:
+    """Text on its way to a report a person reads (a diff's summary, a server's word): with secret
+    fields, echoed parameters and access key ids replaced, as a recorded body is, and ``secrets``
+    (a key pair in use) and ``signatures`` (what a run sent) wherever they appear."""
+    return _scrub_text(text, "text", _Known(secrets, signatures))[0]
 
 
 def scrub_interaction(

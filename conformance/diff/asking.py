@@ -102,25 +102,44 @@ def asked(exchange: Exchange) -> tuple[dict[str, Any], bool]:
 @dataclass
 class Side:
     """One of the two targets: its client (every exchange it sends is kept in ``sent`` while a case
-    is asked), and its run (the jobs it listed); ``budget`` caps what it is sent."""
+    is asked), and its run (the jobs it listed). The client's ``Stopper`` caps what the target is
+    sent, retries included, as the suite's does; ``before`` is what it had counted before the diff
+    (a run's own stopper, when the diff shares it). ``signatures`` holds every signature sent, so a
+    report can be scrubbed of any a server echoed."""
 
     label: str
     target: Target
     client: Client
     run: Run
-    budget: int | None
+    before: int = 0
     sent: list[Exchange] = field(default_factory=list)
+    signatures: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.client.observers.append(self.sent.append)
+        self.client.observers.append(self._signed)
+
+    def _signed(self, exchange: Exchange) -> None:
+        self.signatures.update(
+            value for name, value in exchange.request.pairs() if name == "signature" and value
+        )
 
     def spent(self) -> int:
-        """Requests this target was sent, as its server counts them."""
-        return self.client.requests
+        """Requests the diff sent this target, as its server counts them (retries too)."""
+        stopper = self.client.stopper
+        return (stopper.spent if stopper is not None else self.client.requests) - self.before
+
+    def left(self) -> int | None:
+        """What the budget leaves (None: no cap)."""
+        stopper = self.client.stopper
+        if stopper is None or stopper.budget is None:
+            return None
+        return max(0, stopper.budget - stopper.spent)
 
     def affords(self, cost: int) -> bool:
         """Whether ``cost`` more requests stay within the budget."""
-        return self.budget is None or self.spent() + cost <= self.budget
+        left = self.left()
+        return left is None or cost <= left
 
 
 def ask(side: Side, probe: Probe, case: Any) -> Answer | None:

@@ -2,7 +2,9 @@
 
 Exit status: 0 they agree, 1 they differ, 2 an option or a file is wrong (an unknown target, a
 corrupt cassette: one line), 4 a target cannot be used (unreachable, refuses to list: one line), as
-``conformance run`` says so.
+``conformance run`` says so; 4 too, with one line, for a ``--budget`` that cannot pay for learning
+and the boundary cases (refused before a case is asked, as ``conformance run`` refuses one), and
+for a diff that compared nothing or left boundary cases uncompared: green means judged.
 """
 
 from __future__ import annotations
@@ -67,13 +69,18 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Compare the two targets; print the differences; write the reports asked for."""
-    from conformance.diff.engine import DiffSettings, diff
+    from conformance.diff.engine import DiffSettings, TooSmall, diff
     from conformance.paths import check_writable
+    from conformance.reports.write import OutputError, distinct
     from conformance.targets import open_target
 
     if args.max_examples < 0:
         raise ConformanceError(f"--max-examples must be 0 or more, not {args.max_examples}")
     outputs = {"report": args.report, "markdown": args.markdown, "html": args.html}
+    try:
+        distinct(outputs)
+    except OutputError as error:
+        raise ConformanceError(f"--{error.option}: {error}") from None
     for option, path in outputs.items():
         if path is not None:
             try:
@@ -98,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
     ]
     try:
         found = diff(targets[0], targets[1], settings).to_json()
+    except TooSmall as error:
+        print(f"conformance: error: --budget: {shown(str(error))}", file=sys.stderr)
+        return EXIT_UNUSABLE
     except (TargetError, RunStopped) as error:
         print(f"conformance: error: {shown(str(error))}", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -109,7 +119,12 @@ def run(args: argparse.Namespace) -> int:
     for line in terminal_lines(found):
         print(line)
     write(found, outputs)
-    return EXIT_AGREE if found["agree"] else EXIT_DIFFER
+    if not found["agree"]:
+        return EXIT_DIFFER  # each difference shown was seen twice: true however far the diff got
+    if found["incomplete"]:
+        print(f"conformance: error: no verdict: {found['incomplete']}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    return EXIT_AGREE
 
 
 def write(found: dict[str, Any], outputs: dict[str, Path | None]) -> None:

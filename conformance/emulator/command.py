@@ -46,9 +46,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 #: What reads a recording for ``--data-from`` and ``--like``: the jobs its listing pages saw and
-#: the choices it shows, each None when not asked for. Cassettes are a later layer than the
+#: the choices it shows, each None when not asked for, the options that ask for the same, and one
+#: note per choice saying whether the recording showed it. Cassettes are a later layer than the
 #: emulator, so the ``conformance`` command hands this in (``conformance.targets.open``).
-Recorded = Callable[[str | None, str | None], tuple[tuple[Job, ...] | None, Choices | None, Any]]
+Recorded = Callable[
+    [str | None, str | None],
+    tuple[tuple[Job, ...] | None, Choices | None, Any, Sequence[str]],
+]
 
 
 def configure(parser: argparse.ArgumentParser, *, recordings: bool = False) -> None:
@@ -188,7 +192,7 @@ def build(
     if data_from or like:
         if recorded is None:
             raise UsageError("--data-from and --like need the conformance command")
-        learned, choices, _ = recorded(data_from, like)
+        learned, choices, _, shown_choices = recorded(data_from, like)
     jobs = learned or (load_jobs(args.data) if args.data else default_jobs(seed))
     churn = None
     if args.churn:
@@ -206,7 +210,8 @@ def build(
     ) or f"default data set (seed {seed})"
     notes.append(f"data: {source}, {len(jobs)} jobs")
     if choices is not None:
-        notes.append(f"like {like}: " + "; ".join(choices.lines()))
+        # Each choice says whether the recording showed it: one it does not stays the emulator's.
+        notes.append(f"like {like}: " + "; ".join(shown_choices or choices.lines()))
     if faults:
         notes.append("faults: " + ", ".join(f"{f.name} ({f.rule})" for f in faults))
     if churn is not None:

@@ -20,9 +20,23 @@ from conformance.shown import one_line, shown
 ANSWER_SHOWN = 400
 
 
+def word(diff: Mapping[str, Any]) -> str:
+    """What the diff says in a word: they differ, agree, or (nothing or too little compared to
+    say they agree) no verdict."""
+    if not diff["agree"]:
+        return "differ"
+    return "no verdict" if diff.get("incomplete") else "agree"
+
+
 def verdict_line(diff: Mapping[str, Any]) -> str:
-    """One line: agree or differ, and what was compared with how many requests."""
-    said = "AGREE" if diff["agree"] else f"DIFFER in {len(diff['differences'])} way(s)"
+    """One line: agree, differ or no verdict, and what was compared with how many requests."""
+    said = (
+        f"DIFFER in {len(diff['differences'])} way(s)"
+        if not diff["agree"]
+        else "NO VERDICT"
+        if diff.get("incomplete")
+        else "AGREE"
+    )
     requests = diff["requests"]
     line = (
         f"{said}: A {diff['a']} and B {diff['b']}, {diff['compared']} case(s) compared "
@@ -65,8 +79,10 @@ def terminal_lines(diff: Mapping[str, Any]) -> list[str]:
 def markdown(diff: Mapping[str, Any], *, level: int = 2) -> list[str]:
     """The diff as Markdown lines, headed at ``level``."""
     head = "#" * level
-    word = "agree" if diff["agree"] else "differ"
-    lines = [f"{head} Two targets compared: they {word}", "", code(verdict_line(diff)), ""]
+    said = "no verdict" if word(diff) == "no verdict" else f"they {word(diff)}"
+    lines = [f"{head} Two targets compared: {said}", "", code(verdict_line(diff)), ""]
+    if diff.get("incomplete"):
+        lines += [f"No verdict: {code(diff['incomplete'])}", ""]
     for item in diff["differences"]:
         lines += [f"{head}# {code(item['summary'])}", ""]
         lines += [
@@ -94,12 +110,14 @@ def markdown(diff: Mapping[str, Any], *, level: int = 2) -> list[str]:
 
 def html(diff: Mapping[str, Any]) -> str:
     """The diff as an HTML section (the caller's page holds the style and the policy)."""
-    word = "agree" if diff["agree"] else "differ"
+    said = "no verdict" if word(diff) == "no verdict" else f"they {word(diff)}"
     parts = [
         '<section id="diff">',
-        f"<h2>Two targets compared: they {word}</h2>",
+        f"<h2>Two targets compared: {said}</h2>",
         f"<p>{_text(verdict_line(diff))}</p>",
     ]
+    if diff.get("incomplete"):
+        parts.append(f"<p>No verdict: {_text(diff['incomplete'])}</p>")
     for item in diff["differences"]:
         cells = []
         for name in ("a", "b"):
@@ -127,11 +145,11 @@ def page(diff: Mapping[str, Any]) -> str:
     """A whole HTML document holding the diff alone (``conformance diff --html``)."""
     from conformance.reports.html import _POLICY, _STYLE
 
-    word = "AGREE" if diff["agree"] else "DIFFER"
+    said = word(diff).upper()
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{_POLICY}">\n'
-        f"<title>DescribeClusterJobs diff: {word}</title>\n<style>{_STYLE}</style></head><body>\n"
+        f"<title>DescribeClusterJobs diff: {said}</title>\n<style>{_STYLE}</style></head><body>\n"
         f"{html(diff)}\n</body></html>\n"
     )
 

@@ -26,14 +26,33 @@ class OutputError(ConformanceError):
         self.option = option
 
 
-def check(outputs: Outputs) -> None:
-    """Raise ``OutputError`` when a destination cannot be written."""
+def check(outputs: Outputs, *, others: Mapping[str, Path | None] | None = None) -> None:
+    """Raise ``OutputError`` when a destination cannot be written, or is also another's: ``others``
+    names the run's other files by option (``report``, ``record``), which none may overwrite."""
+    distinct({**(others or {}), "markdown": outputs.markdown, "html": outputs.html})
     for option, path in (("markdown", outputs.markdown), ("html", outputs.html)):
         if path is not None:
             try:
                 check_writable(path)
             except ConformanceError as error:
                 raise OutputError(option, str(error)) from None
+
+
+def distinct(paths: Mapping[str, Path | None]) -> None:
+    """Raise ``OutputError`` when two options (by name, in the order given) name the same file:
+    the one written last would silently replace the other."""
+    seen: dict[Path, str] = {}
+    for option, path in paths.items():
+        if path is None:
+            continue
+        key = Path(path).resolve()  # a relative path, or a link, to the same file is the same
+        if key in seen:
+            raise OutputError(
+                option,
+                f"{path} is also the {seen[key]} option's file: one would overwrite the other; "
+                "give each report a path of its own",
+            )
+        seen[key] = option
 
 
 def step_summary(environ: Mapping[str, str] = os.environ) -> Path | None:

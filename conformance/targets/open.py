@@ -106,7 +106,7 @@ def _emulator(text: str) -> Target:
         return EmulatorTarget(faults=faults, churn=churn, latency_ms=latency)
     from conformance.emulator import Emulator
 
-    jobs, choices, options = recorded_emulator(
+    jobs, choices, options, _ = recorded_emulator(
         data_from[0] if data_from else None, like[0] if like else None
     )
     target = EmulatorTarget(
@@ -119,10 +119,11 @@ def _emulator(text: str) -> Target:
 
 def recorded_emulator(
     data_from: str | None, like: str | None
-) -> tuple[tuple[Job, ...] | None, Choices | None, list[str]]:
+) -> tuple[tuple[Job, ...] | None, Choices | None, list[str], tuple[str, ...]]:
     """The jobs of ``data_from``'s listing pages and ``like``'s choices (None: the emulator's own),
-    and the ``conformance emulator`` options that ask for the same. ``CassetteError`` (one line)
-    when a recording cannot be read or holds no listing."""
+    the ``conformance emulator`` options that ask for the same, and one note per choice saying
+    whether the recording showed it (``Learned.notes``). ``CassetteError`` (one line) when a
+    recording cannot be read or holds no listing."""
     from conformance.cassettes import format as cassette_format
     from conformance.cassettes.learned import choices_made, jobs_seen
 
@@ -130,10 +131,12 @@ def recorded_emulator(
         return [cassette_format.load(file) for file in cassette_format.discover([path])]
 
     jobs = jobs_seen(read(data_from), source=data_from) if data_from else None
-    choices = choices_made(read(like)).choices if like else None
+    learned = choices_made(read(like)) if like else None
     options = [f"--data-from {data_from}"] if data_from else []
     options += [f"--like {like}"] if like else []
-    return jobs, choices, options
+    if learned is None:
+        return jobs, None, options, ()
+    return jobs, learned.choices, options, learned.notes
 
 
 def _cassette(path: Path) -> Target:

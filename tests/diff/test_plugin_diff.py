@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.suite.helpers import FEW_EXAMPLES, run_suite
+from tests.suite.helpers import FEW_EXAMPLES, SUITE, run_suite
 
 
 def test_a_run_against_a_target_that_differs_fails_with_the_differences(
@@ -42,3 +42,36 @@ def test_an_unknown_target_to_compare_with_is_one_line_and_exit_4(
     result = run_suite(pytester, "--conformance-diff-against=nosuch")
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*conformance: unknown target 'nosuch'*"])
+
+
+@pytest.mark.parametrize("budget", [100, 400])
+def test_the_diff_shares_the_runs_budget_and_the_target_never_gets_more(
+    pytester: pytest.Pytester, budget: int, demo_credentials: None
+) -> None:
+    from conformance.emulator import serve
+    from tests.diff.conftest import CountingEmulator
+
+    counting = CountingEmulator()
+    report = pytester.path / "report.json"
+    with serve(counting) as url:
+        # In a subprocess: a live target's connections, left to the collector in this process,
+        # would warn in another test's teardown.
+        result = pytester.runpytest_subprocess(
+            *SUITE,
+            FEW_EXAMPLES,
+            f"--conformance-target={url}",
+            "--conformance-rate=0",
+            f"--conformance-budget={budget}",
+            "--conformance-diff-against=emulator",
+            f"--conformance-report={report}",
+        )
+    assert counting.answered <= budget, (counting.answered, result.outlines[-5:])
+    if result.ret == 0:
+        written = json.loads(report.read_text())
+        # The diff's requests to the run's target are counted in the run's summary too.
+        assert written["summary"]["requests"] == counting.answered
+        assert written["diff"]["requests"]["b"] <= budget
+    else:
+        # Too small to pay for the diff's boundary cases after the run's own: refused, one line.
+        assert result.ret == 4, result.outlines[-10:]
+        result.stderr.fnmatch_lines(["*conformance: *budget*"])

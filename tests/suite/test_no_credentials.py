@@ -202,3 +202,48 @@ def test_a_users_crashing_tests_print_and_write_no_credential(
     )
     assert "Secret('**********')" in result.stdout.str()  # the locals were shown, redacted
     assert_no_credential_in(_outputs(result, *files), emulator.signatures())
+
+
+class _Echoing(_Witness):
+    """A hostile server: every error message starts with the request's access key id, as
+    QingCloud's say "access key [QY…] is not known", and ends with its signature (the diff's
+    token, summary and shapes once showed the first word as it came)."""
+
+    def handle(self, request: Request) -> Response:
+        import dataclasses
+        import json
+
+        response = super().handle(request)
+        document = json.loads(response.body)
+        if not document.get("ret_code"):
+            return response
+        pairs = dict(request.pairs())
+        document["message"] = (
+            f"{pairs.get('access_key_id', '')} is not known; signed {pairs.get('signature', '')}"
+        )
+        return dataclasses.replace(response, body=json.dumps(document).encode())
+
+
+def test_a_diff_against_a_server_that_echoes_the_key_prints_and_writes_no_credential(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ID_VARIABLE, KEY_ID)
+    monkeypatch.setenv(SECRET_VARIABLE, SECRET)
+    hostile = _Echoing(credentials=signing.Credentials(KEY_ID, SECRET))
+    files = [pytester.path / name for name in ("report.json", "summary.md", "report.html")]
+    with serve(hostile) as url:
+        result = pytester.runpytest_subprocess(
+            *SUITE,
+            *SHOWN,
+            *FEW,
+            f"--conformance-diff-against={url}",
+            f"--conformance-report={files[0]}",
+            f"--conformance-markdown={files[1]}",
+            f"--conformance-html={files[2]}",
+            "-k",
+            "DCJ-AUTH-001",
+            timeout=TIMEOUT,
+        )
+    outputs = _outputs(result, *files)
+    assert '"differences": [\n' in outputs["report.json"], "no difference: nothing was shown"
+    assert_no_credential_in(outputs, hostile.signatures())
