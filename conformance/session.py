@@ -109,7 +109,7 @@ class Session:
         #: The reports a person reads (Markdown, HTML) and the coverage a run must reach.
         self.outputs = outputs if outputs is not None else Outputs()
         try:
-            check(self.outputs)
+            check(self.outputs, others={"report": settings.report, "record": settings.record})
         except OutputError as error:
             raise SettingError(error.option, str(error)) from None
         self.name = name
@@ -287,19 +287,29 @@ class Session:
 
     def compare(self) -> None:
         """Compare the target with ``settings.diff_against``, once per run, and put the diff in
-        the report (``Report.diff``). Its requests come on top of the run's budget: each target
-        gets at most what one run may send it."""
+        the report (``Report.diff``). The diff gets what is left of the run's budget: what it
+        sends the run's target is counted by the run's own ``Stopper`` (retries too), so the run
+        never sends it more than its budget, and the other target gets the same cap. Raises
+        ``SettingError`` when that cannot pay for learning and the boundary cases, and
+        ``ConformanceError`` when the diff compared nothing or left boundary cases uncompared."""
         settings = self.settings
         if settings.diff_against is None or self.report.diff is not None:
             return
-        from conformance.diff.engine import DiffSettings, diff
+        from conformance.diff.engine import DiffSettings, TooSmall, diff
         from conformance.targets import open_target
 
+        stopper = self.run.client.stopper if self.run is not None else None
+        left = (
+            None
+            if stopper is None or stopper.budget is None
+            else max(0, stopper.budget - stopper.spent)
+        )
         other = open_target(settings.diff_against, rate=settings.rate, timeout=settings.timeout)
         asked = DiffSettings(
             app=settings.app,
             zone=settings.zone,
             profile=settings.profile,
+            budget=left,
             max_examples=settings.max_examples,
             seed=self.seed,
             max_pages=settings.max_pages,
@@ -307,9 +317,15 @@ class Session:
             timeout=settings.timeout,
         )
         try:
-            self.report.diff = diff(self.open_target(), other, asked).to_json()
+            found = diff(self.open_target(), other, asked, stoppers=(stopper, None))
+        except TooSmall as error:
+            raise SettingError("budget", f"what the run left of it: {error}") from None
         finally:
             other.close()
+        self.report.diff = found.to_json()
+        incomplete = self.report.diff["incomplete"]
+        if incomplete and found.agree:
+            raise ConformanceError(f"the comparison with {other.name} is no verdict: {incomplete}")
 
     def judged(self) -> Verdict:
         """Every rule over a cassette target's recordings, judged once per process."""
