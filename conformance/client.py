@@ -41,6 +41,8 @@ class Client:
         self.zone = zone
         self.clock = clock
         self.requests = 0
+        #: Every signature sent: a server may echo one, and a report must not show it.
+        self.signatures: set[str] = set()
         self.observers: list[Callable[[Exchange], None]] = []
         self.stopper: Stopper | None = None
         self._lock = threading.Lock()
@@ -68,6 +70,8 @@ class Client:
             pairs = signing.sign(
                 pairs, credentials, verb=verb, path=self.target.path, now=self.clock()
             )
+        with self._lock:
+            self.signatures.update(value for name, value in pairs if name == "signature")
         return self.send(self._request(pairs, verb), params=params)
 
     def send(self, request: Request, *, params: Mapping[str, Any] | None = None) -> Exchange:

@@ -410,7 +410,21 @@ class Session:
 
         target = self.target
         url, options = getattr(target, "url", None), getattr(target, "replay_options", None)
-        return [entry(finding, url=url, emulator_options=options) for finding in found]
+        made = [entry(finding, url=url, emulator_options=options) for finding in found]
+        credentials = target.credentials if target is not None else None
+        if credentials is None:
+            return made
+        from conformance.cassettes.scrub import scrub_text
+
+        # A server may echo the key id in any shape (not only QY…, which every report scrubs) and
+        # the signatures it was sent: the run's own are scrubbed wherever an entry holds its text.
+        secrets = (credentials.access_key_id, credentials.secret_access_key)
+        sent = self.client.signatures if self.client is not None else set()
+
+        def scrub(text: str) -> str:
+            return scrub_text(text, secrets=secrets, signatures=sent)
+
+        return [_scrubbed(item, scrub) for item in made]
 
     def coverage(self) -> Coverage:
         """The run's documentation coverage: what it sent and received (a cassette target's
@@ -478,6 +492,17 @@ class Session:
             return False
         self.report.write(self.settings.report)
         return True
+
+
+def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
+    """``value`` (a report entry: dicts, lists, strings) with every string passed through ``scrub``."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item, scrub) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item, scrub) for item in value]
+    return value
 
 
 def _catalogue() -> tuple[Any, ...]:

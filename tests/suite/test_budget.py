@@ -19,12 +19,20 @@ class _Counting(Emulator):
         super().__init__()
         self.received = 0
         self.busy_every = busy_every
+        self.busied: set[tuple[str, bytes]] = set()
         self._lock = threading.Lock()
 
     def handle(self, request: Request) -> Response:
         with self._lock:
             self.received += 1
-            busy = self.busy_every and self.received % self.busy_every == 0
+            # Never twice for one request: its retry is answered, or two workers' requests
+            # interleaving could land every attempt of one on a busy turn and stop the run early.
+            sent = (request.query, request.body)
+            busy = (
+                self.busy_every and self.received % self.busy_every == 0 and sent not in self.busied
+            )
+            if busy:
+                self.busied.add(sent)
         if busy:  # now and then ServerBusy, which the live target retries: a retry is a request
             return Response(200, b'{"ret_code":5100,"message":"ServerBusy, try again"}')
         return super().handle(request)

@@ -247,3 +247,36 @@ def test_a_diff_against_a_server_that_echoes_the_key_prints_and_writes_no_creden
     outputs = _outputs(result, *files)
     assert '"differences": [\n' in outputs["report.json"], "no difference: nothing was shown"
     assert_no_credential_in(outputs, hostile.signatures())
+
+
+def test_a_server_that_echoes_a_key_id_of_any_shape_has_it_scrubbed_from_the_report(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not QY-shaped, so no pattern finds it: only knowing the run's own key pair does. The fault
+    # makes the errors' codes wrong, so the report shows error answers, each echoing the key id
+    # and the signature it was sent with.
+    key_id = "AKIDNOTSHAPEDLIKEQINGCLOUD"
+    monkeypatch.setenv(KEY_ID_VARIABLE, key_id)
+    monkeypatch.setenv(SECRET_VARIABLE, SECRET)
+    hostile = _Echoing(credentials=signing.Credentials(key_id, SECRET), faults=["wrong-error-code"])
+    files = [pytester.path / name for name in ("report.json", "summary.md", "report.html")]
+    with serve(hostile) as url:
+        result = pytester.runpytest_subprocess(
+            *SUITE,
+            *FEW,
+            f"--conformance-target={url}",
+            "--conformance-profile=strict",
+            f"--conformance-report={files[0]}",
+            f"--conformance-markdown={files[1]}",
+            f"--conformance-html={files[2]}",
+            "-k",
+            "DCJ-ERROR-002",
+            timeout=TIMEOUT,
+        )
+    outputs = _outputs(result, *files)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()
+    assert "is not known; signed" in outputs["report.json"], "no echoing answer was reported"
+    for name, text in outputs.items():
+        assert key_id not in text, f"the key id in {name}"
+        leaked = [signature for signature in hostile.signatures() if signature in text]
+        assert not leaked, f"a signature in {name}"
