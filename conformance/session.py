@@ -274,7 +274,9 @@ class Session:
             return None
         if self.settings.budget is not None:
             return self.settings.budget
-        return EMULATOR_BUDGET if self.open_target().url is None else LIVE_BUDGET
+        default = EMULATOR_BUDGET if self.open_target().url is None else LIVE_BUDGET
+        # A diff asks the run's target again what the run asks it: two runs' worth by default.
+        return 2 * default if self.settings.diff_against is not None else default
 
     def replay(self) -> None:
         """Send the failing requests of the earlier report (``settings.replay``) again, once per
@@ -299,10 +301,14 @@ class Session:
         from conformance.targets import open_target
 
         stopper = self.run.client.stopper if self.run is not None else None
+        plan = self.run.plan if self.run is not None else None
+        # What the plan keeps for the boundary pass and the searches is the run's own: the diff
+        # takes its share from exploration (which then spends what is left, ``search.survey``).
+        kept = plan.boundary + plan.search if plan is not None else 0
         left = (
             None
             if stopper is None or stopper.budget is None
-            else max(0, stopper.budget - stopper.spent)
+            else max(0, stopper.budget - stopper.spent - kept)
         )
         other = open_target(settings.diff_against, rate=settings.rate, timeout=settings.timeout)
         asked = DiffSettings(

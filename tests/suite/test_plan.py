@@ -194,3 +194,20 @@ def test_five_budgeted_runs_against_a_churning_server_report_nothing(
             assert result.ret == pytest.ExitCode.OK, "\n".join(result.outlines)
             assert totals(result)["deviations"] == "0"
             assert int(totals(result)["requests"]) <= LIVE_BUDGET
+
+
+def test_a_run_with_a_diff_keeps_its_boundary_pass_and_its_budget(
+    pytester: pytest.Pytester,
+) -> None:
+    # The default budget doubles with --conformance-diff-against; the diff takes its share from
+    # exploration, never from what the plan keeps for the boundary pass and the searches.
+    emulator = _Watched()
+    with serve(emulator) as url:
+        result = _suite(
+            pytester, url, "--conformance-rate=0", "--conformance-diff-against=emulator"
+        )
+
+    assert result.ret == pytest.ExitCode.OK, "\n".join(result.outlines)
+    assert not [line for line in result.outlines if line.startswith("STOPPED")]
+    assert totals(result)["budget"] == str(2 * LIVE_BUDGET)
+    assert int(totals(result)["requests"]) == len(emulator.arrived) <= 2 * LIVE_BUDGET
