@@ -275,8 +275,10 @@ class Session:
         if self.settings.budget is not None:
             return self.settings.budget
         default = EMULATOR_BUDGET if self.open_target().url is None else LIVE_BUDGET
-        # A diff asks the run's target again what the run asks it: two runs' worth by default.
-        return 2 * default if self.settings.diff_against is not None else default
+        # Each xdist worker learns and runs its boundary pass on its own, and a diff asks the run's
+        # target again what the run asks it: each is a run's worth by default.
+        runs = max(1, self.settings.workers) * (2 if self.settings.diff_against is not None else 1)
+        return runs * default
 
     def replay(self) -> None:
         """Send the failing requests of the earlier report (``settings.replay``) again, once per

@@ -71,7 +71,7 @@ def _invalid_examples(run: Run) -> list[InvalidRequest]:
         example(invalid_input(SCOPE, "empty"), f"{SCOPE} is empty", (SCOPE, "")),
         *(
             example(illegal_status, f"{status}={value!r} is not a status", app, (status, value))
-            for value in ("done", *near_statuses)
+            for value in ("done", *near_statuses, "")
         ),
         *(
             example(unknown_job, f"{value} is not a job of the target", app, (jobs, value))
