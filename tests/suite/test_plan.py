@@ -13,9 +13,10 @@ import pytest
 
 from conformance.deviation import Profile
 from conformance.emulator import Emulator, serve
+from conformance.emulator.data import Job, default_jobs, job_from_item
 from conformance.exchange import Request, Response
 from conformance.judgement.listing import Universe
-from conformance.options import LIVE_BUDGET
+from conformance.options import DEFAULT_APP, LIVE_BUDGET
 from conformance.probes import PROBES
 from conformance.probes.plan import EXPLORATION, TooSmall, boundary_cost, plan
 from conformance.probes.run import Run
@@ -211,3 +212,58 @@ def test_a_run_with_a_diff_keeps_its_boundary_pass_and_its_budget(
     assert not [line for line in result.outlines if line.startswith("STOPPED")]
     assert totals(result)["budget"] == str(2 * LIVE_BUDGET)
     assert int(totals(result)["requests"]) == len(emulator.arrived) <= 2 * LIVE_BUDGET
+
+
+def _twice_the_jobs() -> tuple[Job, ...]:
+    """The default data, and a copy of each of the default app's jobs under another id."""
+    jobs = default_jobs()
+    taken = {job.job_id for job in jobs}
+    copies = []
+    for job in jobs:
+        if job.app != DEFAULT_APP or job.zone != "pek3a":
+            continue
+        copy = "j-" + job.job_id[2:][::-1]
+        while copy in taken:  # bounded: each turn adds a character no id has
+            copy += "0"
+        taken.add(copy)
+        copies.append(job_from_item(job.app, {**job.item, "job_id": copy}))
+    return (*jobs, *copies)
+
+
+class _Growing(Emulator):
+    """The default data for the controller's learning (its first two requests), then twice as many
+    jobs: a live app whose jobs grew between the controller's learning and a worker's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.later = Emulator(jobs=_twice_the_jobs())
+        self.received = 0
+        self._grow_lock = threading.Lock()
+
+    def handle(self, request: Request) -> Response:
+        with self._grow_lock:
+            self.received += 1
+            early = self.received <= 2
+        return super().handle(request) if early else self.later.handle(request)
+
+
+def test_a_worker_whose_share_fell_short_stops_its_run_and_says_so_once(
+    pytester: pytest.Pytester,
+) -> None:
+    # Just enough for the controller's plan under -n 1 (learning, then the worker's learning and
+    # boundary pass on the data it saw); the worker sees twice the jobs and needs more.
+    emulator = _Growing()
+    smallest = 2 + 2 + 98  # the controller's learning; the worker's learning and boundary pass
+    with serve(emulator) as url:
+        result = _suite(
+            pytester, url, "--conformance-rate=0", f"--conformance-budget={smallest}", "-n", "1"
+        )
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, "\n".join(result.outlines)
+    said = [line for line in result.outlines if line.startswith("STOPPED: ")]
+    assert len(said) == 1, "\n".join(result.outlines)
+    assert "cannot pay for the boundary cases" in said[0]
+    outcomes = result.parseoutcomes()
+    assert not {"errors", "error", "passed"} & set(outcomes), outcomes  # every rule not checked
+    assert emulator.received <= smallest
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
