@@ -70,8 +70,6 @@ class Client:
             pairs = signing.sign(
                 pairs, credentials, verb=verb, path=self.target.path, now=self.clock()
             )
-        with self._lock:
-            self.signatures.update(value for name, value in pairs if name == "signature")
         return self.send(self._request(pairs, verb), params=params)
 
     def send(self, request: Request, *, params: Mapping[str, Any] | None = None) -> Exchange:
@@ -90,6 +88,8 @@ class Client:
         exchange = Exchange(request=request, response=response, params=params)
         with self._lock:
             self.requests += 1
+            # A server may echo one, and a report must not show it (an empty one is no secret).
+            self.signatures.update(v for name, v in request.pairs() if name == "signature" and v)
         for observe in self.observers:
             observe(exchange)
         if stopper is not None:

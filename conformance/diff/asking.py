@@ -104,7 +104,7 @@ class Side:
     """One of the two targets: its client (every exchange it sends is kept in ``sent`` while a case
     is asked), and its run (the jobs it listed). The client's ``Stopper`` caps what the target is
     sent, retries included, as the suite's does; ``before`` is what it had counted before the diff
-    (a run's own stopper, when the diff shares it). ``signatures`` holds every signature sent, so a
+    (a run's own stopper, when the diff shares it). ``signatures`` are every signature sent, so a
     report can be scrubbed of any a server echoed."""
 
     label: str
@@ -113,16 +113,14 @@ class Side:
     run: Run
     before: int = 0
     sent: list[Exchange] = field(default_factory=list)
-    signatures: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.client.observers.append(self.sent.append)
-        self.client.observers.append(self._signed)
 
-    def _signed(self, exchange: Exchange) -> None:
-        self.signatures.update(
-            value for name, value in exchange.request.pairs() if name == "signature" and value
-        )
+    @property
+    def signatures(self) -> set[str]:
+        """Every signature sent to this target (``Client.signatures``)."""
+        return self.client.signatures
 
     def spent(self) -> int:
         """Requests the diff sent this target, as its server counts them (retries too)."""
